@@ -1,0 +1,3 @@
+from modelspec.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Spec library: typed models, JSON Schema, safe loader, GPU naming."""
