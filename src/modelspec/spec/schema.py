@@ -100,8 +100,14 @@ def committed_files() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
+def _bundled_text() -> str:
+    return resources.files("modelspec").joinpath("data", SCHEMA_FILE).read_text(encoding="utf-8")
+
+
 def bundled() -> dict[str, Any]:
-    """The schema shipped inside the package (what the validator uses by default)."""
-    text = resources.files("modelspec").joinpath("data", SCHEMA_FILE).read_text(encoding="utf-8")
-    result: dict[str, Any] = json.loads(text)
+    """The schema shipped inside the package (what the validator uses by default).
+
+    A fresh object each call: callers (and libraries such as hypothesis-jsonschema) may change it.
+    """
+    result: dict[str, Any] = json.loads(_bundled_text())
     return result

@@ -19,15 +19,22 @@ _TRAP_TEXT = {
 }
 
 
-def trap_hint(doc: LoadedDocument, pointer: str) -> str | None:
+def trap_hint(doc: LoadedDocument, pointer: str, kinds: frozenset[str] | None = None) -> str | None:
+    """Explain a YAML 1.1 reading at ``pointer``; ``kinds`` limits which readings are worth naming."""
     trap = doc.traps.get(pointer)
-    if trap is None:
+    if trap is None or (kinds is not None and trap.kind not in kinds):
         return None
+    if trap.kind == "null" and trap.text in ("", "~", "null", "Null", "NULL"):
+        return "an empty value is null: give a value or remove the key"
     value = str(trap.value).lower() if isinstance(trap.value, bool) else trap.value
     reading = _TRAP_TEXT[trap.kind].format(text=trap.text, value=value)
     if trap.kind == "null":
         return f"{reading}; give a value or remove the key"
     return f"{reading}; quote it: \"{trap.text}\""
+
+
+_SURPRISING = frozenset({"boolean", "octal", "sexagesimal", "date", "null"})
+_NUMERIC = frozenset({"octal", "sexagesimal"})
 
 
 class SchemaChecker:
@@ -94,21 +101,22 @@ class SchemaChecker:
         if keyword == "type":
             want = err.validator_value if isinstance(err.validator_value, str) else " or ".join(err.validator_value)
             got = _json_type(err.instance)
-            hint = trap_hint(doc, pointer)
+            # "read as a number" only helps where text was expected
+            hint = trap_hint(doc, pointer, None if "string" in want else _SURPRISING)
             return [Finding("MS103", Severity.ERROR, f"{where} must be {_article(want)}, got {got}",
                             pointer, line, col, hint)]
         if keyword in ("enum", "const"):
             allowed_values = err.validator_value if keyword == "enum" else [err.validator_value]
             words = [str(a) for a in allowed_values]
             close = difflib.get_close_matches(str(err.instance), words, n=1, cutoff=0.5)
-            hint = f"did you mean `{close[0]}`?" if close else trap_hint(doc, pointer)
+            hint = f"did you mean `{close[0]}`?" if close else trap_hint(doc, pointer, _SURPRISING)
             return [Finding("MS104", Severity.ERROR,
                             f"{where} must be {' or '.join(repr(w) for w in words)}, got {err.instance!r}",
                             pointer, line, col, hint)]
         if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
             op = {"minimum": "≥", "maximum": "≤", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[keyword]
             return [Finding("MS105", Severity.ERROR, f"{where} must be {op} {err.validator_value}, "
-                            f"got {err.instance!r}", pointer, line, col, trap_hint(doc, pointer))]
+                            f"got {err.instance!r}", pointer, line, col, trap_hint(doc, pointer, _NUMERIC))]
         return [Finding("MS100", Severity.ERROR, f"{where}: {err.message}", pointer, line, col)]
 
 

@@ -23,7 +23,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("a password in a URL", re.compile(r"://[^/\s:@]+:[^/\s@]{3,}@")),
 ]
 
-_TOKEN_RUN = re.compile(r"[A-Za-z0-9+/=_\-]{32,}")
+_TOKEN_RUN = re.compile(r"[A-Za-z0-9+/=]{32,}|[A-Za-z0-9_\-]{40,}")
 _SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?)$",
                           re.IGNORECASE)
 _REFERENCE = re.compile(r"^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$|^\$\(.+\)$|^<.*>$|^(changeme|redacted|\*+)$",
@@ -42,6 +42,9 @@ def looks_like_secret(value: str) -> str | None:
         if pattern.search(value):
             return label
     for run in _TOKEN_RUN.findall(value):
+        pieces = re.split(r"[/_\-]", run)
+        if max(len(p) for p in pieces) < 16:
+            continue  # a path or a dashed name, not one random run
         classes = sum(bool(re.search(p, run)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]"))
         if classes >= 2 and _entropy(run) >= 4.0 and not run.isdigit():
             return "a long random token"
