@@ -21,5 +21,12 @@ def run_cli(*args: str, stdin: str | bytes | None = None, cwd: Path | None = Non
     """Run the real CLI in a subprocess (what users run), capturing text output."""
     data = stdin.decode() if isinstance(stdin, bytes) else stdin
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
-    return subprocess.run([sys.executable, "-m", "modelspec", *args], input=data, capture_output=True,
-                          text=True, cwd=cwd or ROOT, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "modelspec", *args],
+        input=data,
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env=env,
+        timeout=120,
+    )

@@ -35,8 +35,10 @@ def from_schema(schema: dict[str, Any], root: dict[str, Any] | None = None, dept
     if typ == "number":
         if "exclusiveMinimum" in schema:
             return st.floats(min_value=schema["exclusiveMinimum"], exclude_min=True, max_value=1e9, allow_nan=False)
-        return st.one_of(st.integers(min_value=int(schema.get("minimum", -(10**6))), max_value=10**6),
-                         st.floats(min_value=schema.get("minimum", -1e9), max_value=1e9, allow_nan=False))
+        return st.one_of(
+            st.integers(min_value=int(schema.get("minimum", -(10**6))), max_value=10**6),
+            st.floats(min_value=schema.get("minimum", -1e9), max_value=1e9, allow_nan=False),
+        )
     if typ == "array":
         return st.lists(from_schema(schema["items"], root, depth + 1), max_size=3 if depth < 6 else 0)
     if typ == "object":

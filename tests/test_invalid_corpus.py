@@ -43,7 +43,8 @@ def test_whole_corpus_in_one_run_reports_every_file() -> None:
         pairs = {(f["rule"], f["line"]) for f in entry["findings"]}
         if name in EXPECTED and entry["document"] == 0:
             assert (EXPECTED[name]["rule"], EXPECTED[name]["line"]) in pairs or any(
-                e["document"] > 0 for e in out["files"] if e["path"] == entry["path"])
+                e["document"] > 0 for e in out["files"] if e["path"] == entry["path"]
+            )
 
 
 def test_text_output_is_file_line_col() -> None:

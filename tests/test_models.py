@@ -129,23 +129,40 @@ def test_public_v01_fields_still_accepted() -> None:
         return node
 
     v01 = {
-        "metadata.name": "string", "metadata.labels": "object", "spec.identity.model.id": "string",
-        "spec.identity.model.precision": "string", "spec.identity.model.artifacts.modelUri": "string",
-        "spec.runtime.accelerator.count": "integer", "spec.runtime.batch.maxBatchSize": "integer",
-        "spec.runtime.resources.cpuCores": "integer", "spec.runtime.resources.memoryGb": "number",
-        "spec.runtime.environment.variables": "object", "spec.operations.serving.port": "integer",
+        "metadata.name": "string",
+        "metadata.labels": "object",
+        "spec.identity.model.id": "string",
+        "spec.identity.model.precision": "string",
+        "spec.identity.model.artifacts.modelUri": "string",
+        "spec.runtime.accelerator.count": "integer",
+        "spec.runtime.batch.maxBatchSize": "integer",
+        "spec.runtime.resources.cpuCores": "integer",
+        "spec.runtime.resources.memoryGb": "number",
+        "spec.runtime.environment.variables": "object",
+        "spec.operations.serving.port": "integer",
         "spec.operations.serving.readinessProbe.timeoutSeconds": "integer",
-        "spec.operations.scaling.targetLatencyMsP95": "number", "spec.operations.scaling.warmPool.strategy": "string",
-        "spec.operations.observability.metrics.enabled": "boolean", "spec.pipeline.preprocess.steps.enabled": "boolean",
-        "spec.pipeline.dependencies.interface.maxLatencyMs": "number", "spec.pipeline.dependencies.required": "boolean",
-        "spec.governance.compliance.retention.logsDays": "integer", "spec.governance.compliance.governance.owner": "string",
-        "spec.governance.cost.targetCostPer1kTokensUsd": "number", "spec.governance.cost.pricingHints.spotAllowed": "boolean",
+        "spec.operations.scaling.targetLatencyMsP95": "number",
+        "spec.operations.scaling.warmPool.strategy": "string",
+        "spec.operations.observability.metrics.enabled": "boolean",
+        "spec.pipeline.preprocess.steps.enabled": "boolean",
+        "spec.pipeline.dependencies.interface.maxLatencyMs": "number",
+        "spec.pipeline.dependencies.required": "boolean",
+        "spec.governance.compliance.retention.logsDays": "integer",
+        "spec.governance.compliance.governance.owner": "string",
+        "spec.governance.cost.targetCostPer1kTokensUsd": "number",
+        "spec.governance.cost.pricingHints.spotAllowed": "boolean",
     }
     for path, typ in v01.items():
         assert prop(path)["type"] == typ, path
     assert prop("spec.operations.serving.protocol")["enum"] == ["http", "grpc"]
     assert prop("spec.operations.scaling.strategy")["enum"] == ["reactive", "predictive", "manual"]
-    assert prop("spec.pipeline.dependencies.role")["enum"] == ["input", "guardrail", "reranker", "postprocess", "custom"]
+    assert prop("spec.pipeline.dependencies.role")["enum"] == [
+        "input",
+        "guardrail",
+        "reranker",
+        "postprocess",
+        "custom",
+    ]
     assert schema["required"] == ["apiVersion", "kind", "metadata", "spec"]
     assert defs["Spec"]["required"] == ["identity", "runtime"]
     assert defs["ModelIdentity"]["required"] == ["id", "family", "task", "framework"]

@@ -9,11 +9,12 @@ from typing import Any
 import jsonschema
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from .strategies import from_schema
 
 from modelspec.spec.models import ModelSpec
 from modelspec.spec.schema import bundled
 from modelspec.validate._fastschema import compile_schema
+
+from .strategies import from_schema
 
 SCHEMA = bundled()
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
@@ -44,8 +45,16 @@ def _mutations(doc: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
                 walk(v, (*path, i))
 
     walk(doc, ())
-    replacement = st.one_of(st.none(), st.booleans(), st.integers(-5, 70000), st.floats(allow_nan=False),
-                            st.text(max_size=5), st.just({}), st.just([]), st.just({"unknownKey": 1}))
+    replacement = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-5, 70000),
+        st.floats(allow_nan=False),
+        st.text(max_size=5),
+        st.just({}),
+        st.just([]),
+        st.just({"unknownKey": 1}),
+    )
 
     @st.composite
     def mutate(draw: st.DrawFn) -> dict[str, Any]:

@@ -83,8 +83,16 @@ def test_secret_message_never_contains_the_value() -> None:
 def test_no_false_positive_secrets() -> None:
     from modelspec.validate.secrets import looks_like_secret
 
-    for harmless in ["FLASH_ATTN", "1", "/models/meta-llama/Meta-Llama-3-70B-Instruct", "hf://org/model",
-                     "https://example.com/a/b", "en_US.UTF-8", "${HF_TOKEN}", "expandable_segments:True"]:
+    for harmless in [
+        "FLASH_ATTN",
+        "1",
+        "/models/meta-llama/Meta-Llama-3-70B-Instruct",
+        "hf://org/model",
+        "https://example.com/a/b",
+        "en_US.UTF-8",
+        "${HF_TOKEN}",
+        "expandable_segments:True",
+    ]:
         assert looks_like_secret(harmless) is None, harmless
 
 
@@ -135,3 +143,11 @@ def test_spec_refs_resolve_relative_to_file_and_detect_cycles(tmp_path: Path) ->
 def test_rag_example_dependencies_resolve() -> None:
     report = modelspec.validate(EXAMPLES / "06-dependencies-rag.modelspec.yaml")
     assert report.valid and report.files[0].findings == []
+
+
+def test_validate_accepts_directories_and_text() -> None:
+    report = modelspec.validate(EXAMPLES)
+    assert report.valid and report.summary()["files"] >= 14
+    text = (EXAMPLES / "00-minimal.modelspec.yaml").read_text()
+    assert modelspec.validate(text).valid
+    assert modelspec.validate("missing-file.yaml").exit_code() == 2

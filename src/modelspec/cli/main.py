@@ -60,8 +60,7 @@ def validate(paths: tuple[str, ...], schema_path: str | None, no_semantic: bool,
     """
     from ..report import renderer
     from ..spec.loader import Limits
-    from ..validate.discover import walk
-    from ..validate.findings import DocumentReport, Finding, Report, Severity
+    from ..validate.findings import Report
     from ..validate.runner import Validator
 
     schema = _read_schema(schema_path) if schema_path else None
@@ -69,20 +68,7 @@ def validate(paths: tuple[str, ...], schema_path: str | None, no_semantic: bool,
     validator = Validator(schema, semantic=not no_semantic, limits=limits)
     report = Report()
     for raw in paths:
-        if raw == "-":
-            report.files.extend(validator.validate_stdin())
-            continue
-        path = Path(raw)
-        if path.is_dir():
-            files = walk(path)
-            if not files:
-                report.files.append(DocumentReport(raw, 0, [Finding(
-                    "MS300", Severity.ERROR, "no ModelSpec files found in this directory "
-                    "(*.modelspec.yaml, or YAML/JSON declaring apiVersion piqc.ai/v1alpha1)")], io_error=True))
-            for f in files:
-                report.files.extend(validator.validate_file(f))
-        else:
-            report.files.extend(validator.validate_file(path))
+        report.files.extend(validator.validate_stdin() if raw == "-" else validator.validate_path(raw))
     out = renderer(fmt)(report, quiet=quiet, strict=strict)
     if not (quiet and not out.strip()):
         click.echo(out, nl=False)

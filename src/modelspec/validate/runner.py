@@ -14,7 +14,7 @@ from typing import Any
 from ..spec import loader
 from ..spec.loader import Limits, LoadedDocument
 from ..spec.schema import bundled
-from . import refs, semantic
+from . import discover, refs, semantic
 from .findings import DocumentReport, Finding, Report
 from .rules import severity_of
 from .schema_check import SchemaChecker
@@ -60,6 +60,18 @@ class Validator:
                                                        "", None, None)], io_error=True)]
         real = Path(source).resolve()
         return [self.check_document(d, real.parent, real) for d in docs]
+
+    def validate_path(self, path: str | os.PathLike[str]) -> list[DocumentReport]:
+        """A file, or a directory walked for ModelSpec files (an empty one is an I/O error)."""
+        if not os.path.isdir(path):
+            return self.validate_file(path)
+        files = discover.walk(Path(path))
+        if not files:
+            message = ("no ModelSpec files found in this directory (*.modelspec.yaml, or YAML/JSON "
+                       "declaring apiVersion piqc.ai/v1alpha1)")
+            return [DocumentReport(os.fspath(path), 0, [Finding("MS300", severity_of("MS300"), message)],
+                                   io_error=True)]
+        return [rep for f in files for rep in self.validate_file(f)]
 
     def validate_text(self, text: str, source: str = "<string>") -> list[DocumentReport]:
         docs = loader.load_bytes(text.encode("utf-8"), source, self.limits)
@@ -107,7 +119,7 @@ class Validator:
 
 def validate(source: Source, *, schema: dict[str, Any] | None = None, semantic: bool = True,
              limits: Limits | None = None) -> Report:
-    """Validate a file path, a YAML/JSON text or an already-loaded mapping.
+    """Validate a file or directory path, a YAML/JSON text or an already-loaded mapping.
 
     A ``str`` naming an existing file is read as a path; a ``str`` holding a newline or a ':' is
     read as document text; any other ``str`` is taken as a path (and reported missing).
@@ -118,4 +130,4 @@ def validate(source: Source, *, schema: dict[str, Any] | None = None, semantic: 
         return Report([v.validate_data(source)])
     if isinstance(source, str) and not os.path.exists(source) and ("\n" in source or ":" in source):
         return Report(v.validate_text(source))
-    return Report(v.validate_file(source))
+    return Report(v.validate_path(source))
