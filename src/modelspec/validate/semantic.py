@@ -304,3 +304,19 @@ def yaml_number_traps(ctx: Context) -> Iterator[Finding]:
             yield ctx.finding("MS310", pointer, f"`{trap.text}` is read as {trap.value} (YAML 1.1 "
                               f"{'octal' if trap.kind == 'octal' else 'base-60'} number)",
                               f"write {trap.value} if that is meant, or quote \"{trap.text}\"")
+
+
+# -- capacity (resolver tie-in) --------------------------------------------------------------
+
+
+@rule
+def accelerator_capacity(ctx: Context) -> Iterator[Finding]:
+    model = ctx.get("spec.identity.model") or {}
+    if not (model.get("architecture") or model.get("id")):
+        return
+    from ..resolve.engine import declared_fit
+
+    problem = declared_fit(ctx.data)
+    if problem:
+        yield ctx.finding("MS224", "/spec/runtime/accelerator", problem,
+                          "run `modelspec resolve` for a type and count that fit")

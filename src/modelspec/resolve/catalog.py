@@ -1,0 +1,141 @@
+"""The GPU catalog: what each accelerator type offers (memory, bandwidth, FLOPs, price).
+
+Shipped as ``modelspec/data/gpus.yaml``; a user file with the same shape overrides entries by
+``type`` (field by field) or adds new ones. Types are the canonical names of
+:mod:`modelspec.spec.accelerators`, so the catalog, the validator and the scanner agree.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from ..errors import ModelSpecError
+from ..spec.accelerators import canonical_type
+
+GIB = 1024**3
+
+
+class CatalogError(ModelSpecError):
+    """The catalog file is unreadable or an entry is incomplete."""
+
+
+@dataclass(frozen=True, slots=True)
+class Gpu:
+    type: str
+    vendor: str
+    name: str
+    memory_gb: float
+    usable_gib: float
+    bandwidth_gbs: float
+    fp16_tflops: float
+    bf16_tflops: float | None
+    fp8_tflops: float | None
+    int8_tops: float | None
+    interconnect: str
+    interconnect_gbs: float
+    gpus_per_node: int
+    price_per_hour: float
+    compute_capability: float | None
+
+    @property
+    def usable_bytes(self) -> int:
+        return int(self.usable_gib * GIB)
+
+    @property
+    def supports_bf16(self) -> bool:
+        return self.bf16_tflops is not None
+
+    @property
+    def supports_fp8(self) -> bool:
+        return self.fp8_tflops is not None
+
+    def dense_tflops(self, precision: str) -> float:
+        """Tensor throughput for matmuls in ``precision`` (int4 weight-only runs at 16-bit speed)."""
+        if precision.startswith("fp8") and self.fp8_tflops:
+            return self.fp8_tflops
+        if precision == "int8" and self.int8_tops:
+            return self.int8_tops
+        if precision == "bf16" and self.bf16_tflops:
+            return self.bf16_tflops
+        return self.fp16_tflops
+
+
+_FIELDS = {f.name for f in fields(Gpu)}
+_REQUIRED = _FIELDS - {"bf16_tflops", "fp8_tflops", "int8_tops", "compute_capability"}
+
+
+def _entries(raw: Any, source: str) -> list[dict[str, Any]]:
+    if isinstance(raw, dict) and "gpus" in raw:
+        raw = raw["gpus"]
+    if not isinstance(raw, list) or not all(isinstance(e, dict) for e in raw):
+        raise CatalogError(f"{source}: expected a list of GPU entries (or a mapping with a `gpus` list)")
+    return raw
+
+
+def _read(path: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except OSError as exc:
+        raise CatalogError(f"cannot read catalog {path}: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"catalog {path} is not valid YAML: {exc}") from None
+
+
+@lru_cache(maxsize=1)
+def _shipped_text() -> str:
+    return resources.files("modelspec").joinpath("data", "gpus.yaml").read_text(encoding="utf-8")
+
+
+def load_catalog(user_file: str | os.PathLike[str] | None = None) -> dict[str, Gpu]:
+    """The shipped catalog, overridden/extended by ``user_file``; keys are canonical types."""
+    if user_file is None:
+        return dict(_shipped())
+    return _build(user_file)
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> dict[str, Gpu]:
+    return _build(None)
+
+
+def _build(user_file: str | os.PathLike[str] | None) -> dict[str, Gpu]:
+    text = _shipped_text()
+    merged: dict[str, dict[str, Any]] = {}
+    for entry in _entries(yaml.safe_load(text), "gpus.yaml"):
+        merged[entry["type"]] = dict(entry)
+    if user_file is not None:
+        source = os.fspath(user_file)
+        for entry in _entries(_read(source), source):
+            if "type" not in entry:
+                raise CatalogError(f"{source}: every entry needs a `type`")
+            unknown = set(entry) - _FIELDS
+            if unknown:
+                raise CatalogError(f"{source}: unknown field(s) {', '.join(sorted(unknown))} in `{entry['type']}`")
+            key = canonical_type(str(entry["type"])) or str(entry["type"]).lower()
+            merged[key] = {**merged.get(key, {}), **entry, "type": key}
+    catalog: dict[str, Gpu] = {}
+    for key, entry in merged.items():
+        missing = sorted(_REQUIRED - set(entry))
+        if missing:
+            raise CatalogError(f"catalog entry `{key}` lacks {', '.join(missing)}")
+        values: dict[str, Any] = {f: entry.get(f) for f in _FIELDS}
+        catalog[key] = Gpu(**values)
+    return catalog
+
+
+def select(catalog: dict[str, Gpu], names: list[str]) -> list[Gpu]:
+    """The catalog entries for user-given names (``l40s``, ``H100``…); unknown names raise."""
+    chosen: list[Gpu] = []
+    for name in names:
+        key = canonical_type(name) or name.strip().lower()
+        if key not in catalog:
+            raise CatalogError(f"unknown GPU `{name}` (known: {', '.join(sorted(catalog))})")
+        chosen.append(catalog[key])
+    return chosen

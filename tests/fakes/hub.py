@@ -1,0 +1,67 @@
+"""A loopback Hugging Face Hub serving recorded config.json files (no network in tests).
+
+GET /{org}/{model}/resolve/{rev}/config.json → tests/data/hf/{org}--{model}.json
+Special repos: ``gated/*`` needs ``Authorization: Bearer good-token`` (else 401);
+``broken/json`` returns invalid JSON. Every request is recorded in ``server.requests``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "hf"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _HubServer
+
+    def log_message(self, *args: object) -> None:  # keep test output clean
+        pass
+
+    def _send(self, code: int, body: bytes, ctype: str = "application/json") -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        self.server.requests.append((self.path, self.headers.get("Authorization")))
+        parts = self.path.strip("/").split("/")
+        if len(parts) != 5 or parts[2] != "resolve" or parts[4] != "config.json":
+            self._send(404, b'{"error":"Entry not found"}')
+            return
+        org, model = parts[0], parts[1]
+        if org == "gated" and self.headers.get("Authorization") != "Bearer good-token":
+            self._send(401, b'{"error":"Access to model is restricted"}')
+            return
+        if (org, model) == ("broken", "json"):
+            self._send(200, b"{not json")
+            return
+        name = f"{model}.json" if org == "gated" else f"{org}--{model}.json"
+        path = DATA / ("meta-llama--Meta-Llama-3-8B.json" if org == "gated" else name)
+        if not path.exists():
+            self._send(404, b'{"error":"Repository not found"}')
+            return
+        self._send(200, path.read_bytes())
+
+
+class _HubServer(ThreadingHTTPServer):
+    requests: list[tuple[str, str | None]]
+
+
+@contextmanager
+def serve_hub() -> Iterator[_HubServer]:
+    server = _HubServer(("127.0.0.1", 0), _Handler)
+    server.requests = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
