@@ -158,6 +158,58 @@ def gpus(catalog_file: str | None, fmt: str) -> None:
         click.echo(render_gpus(catalog), nl=False)
 
 
+@cli.group()
+def scan() -> None:
+    """Compare what runs with what the spec declares (drift)."""
+
+
+def _emit_scan(report: object, fmt: str, output: str | None) -> None:
+    from ..report import prometheus, scan_json, scan_text
+
+    renderers = {"table": scan_text.render, "json": scan_json.render, "yaml": scan_json.render_yaml,
+                 "prometheus": prometheus.render}
+    text = renderers[fmt](report)  # type: ignore[arg-type]
+    if output:
+        tmp = Path(output).with_name(Path(output).name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(output)  # atomic for the node-exporter textfile collector
+    else:
+        click.echo(text, nl=False)
+
+
+@scan.command("node")
+@click.option("--spec", "spec_path", required=True, type=click.Path(dir_okay=False), help="The ModelSpec to check.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "yaml", "prometheus"]), default="table",
+              show_default=True)
+@click.option("--fail-on", type=click.Choice(["drift", "warning", "never"]), default="drift", show_default=True,
+              help="Exit 1 on drift errors (drift), on warnings too (warning), or never.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="Model cache to measure free disk at "
+              "(default $HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub).")
+def scan_node(spec_path: str, fmt: str, fail_on: str, output: str | None, cache_dir: str | None) -> None:
+    """Scan this machine (NVML + psutil) against SPEC.
+
+    Exit codes: 0 no drift at the --fail-on level, 1 drift, 2 could not scan (invalid spec, NVML unusable).
+    """
+    from ..errors import SpecLoadError
+    from ..scan.drift import drift
+    from ..scan.node import node
+    from ..spec.api import load
+
+    try:
+        spec = load(spec_path)
+    except SpecLoadError as exc:
+        click.echo(f"error: spec is not valid: {exc}", err=True)
+        sys.exit(2)
+    facts = node(cache_dir)
+    report = drift(spec, facts, spec_path=spec_path)
+    _emit_scan(report, fmt, output)
+    if facts.gpu_error is not None:
+        click.echo(f"error: could not scan GPUs: {facts.gpu_error}", err=True)
+        sys.exit(2)
+    sys.exit(report.exit_code(fail_on))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point for the ``modelspec`` script and ``python -m modelspec``."""
     try:
