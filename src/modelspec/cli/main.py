@@ -42,17 +42,36 @@ def _read_schema(path: str) -> dict[str, Any]:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--schema", "schema_path", metavar="FILE", help="Validate against this JSON Schema instead "
-              "of the built-in one.")
+@click.option(
+    "--schema", "schema_path", metavar="FILE", help="Validate against this JSON Schema instead of the built-in one."
+)
 @click.option("--no-semantic", is_flag=True, help="Schema checks only (no MS2xx rules).")
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "sarif"]), default="text",
-              show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github", "sarif"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
-@click.option("--max-bytes", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Refuse files larger than N bytes (default 5 MiB).")
-def validate(paths: tuple[str, ...], schema_path: str | None, no_semantic: bool, strict: bool, fmt: str,
-             quiet: bool, max_bytes: int | None) -> None:
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Refuse files larger than N bytes (default 5 MiB).",
+)
+def validate(
+    paths: tuple[str, ...],
+    schema_path: str | None,
+    no_semantic: bool,
+    strict: bool,
+    fmt: str,
+    quiet: bool,
+    max_bytes: int | None,
+) -> None:
     """Validate ModelSpec files, directories, or '-' for stdin.
 
     Directories are walked for *.modelspec.(yaml|yml|json) and for other YAML/JSON files that
@@ -92,8 +111,12 @@ def schema(output: str | None) -> None:
 @click.argument("spec", type=click.Path(dir_okay=False))
 @click.option("--model-config", metavar="FILE|hf://ORG/MODEL[@REV]", help="config.json to size the model from.")
 @click.option("--gpus", metavar="LIST", help="Comma-separated GPU types to consider (default: whole catalog).")
-@click.option("--catalog", "catalog_file", type=click.Path(dir_okay=False), help="GPU catalog file that overrides "
-              "or extends the built-in one.")
+@click.option(
+    "--catalog",
+    "catalog_file",
+    type=click.Path(dir_okay=False),
+    help="GPU catalog file that overrides or extends the built-in one.",
+)
 @click.option("--max-gpus", type=click.IntRange(1, 64), default=8, show_default=True, help="Largest GPU count.")
 @click.option("--objective", type=click.Choice(["cost", "latency", "throughput"]), default="cost", show_default=True)
 @click.option("--gpu-memory-utilization", type=click.FloatRange(0.05, 1.0), default=0.90, show_default=True)
@@ -102,9 +125,20 @@ def schema(output: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "yaml"]), default="table", show_default=True)
 @click.option("--limit", type=click.IntRange(min=1), default=15, show_default=True, help="Table rows.")
 @click.option("--write", "write_to", type=click.Path(dir_okay=False), help="Write the spec with the choice filled in.")
-def resolve(spec: str, model_config: str | None, gpus: str | None, catalog_file: str | None, max_gpus: int,
-            objective: str, gpu_memory_utilization: float, prompt_tokens: int | None, output_tokens: int | None,
-            fmt: str, limit: int, write_to: str | None) -> None:
+def resolve(
+    spec: str,
+    model_config: str | None,
+    gpus: str | None,
+    catalog_file: str | None,
+    max_gpus: int,
+    objective: str,
+    gpu_memory_utilization: float,
+    prompt_tokens: int | None,
+    output_tokens: int | None,
+    fmt: str,
+    limit: int,
+    write_to: str | None,
+) -> None:
     """Pick GPU type and count, weight variant and max batch size for SPEC, and say why.
 
     Exit codes: 0 a candidate fits, 1 none fits (closest misses shown), 2 bad input.
@@ -118,15 +152,25 @@ def resolve(spec: str, model_config: str | None, gpus: str | None, catalog_file:
         from ..spec.api import load
 
         doc = load(spec).to_dict()
-        res = run_resolve(doc, catalog=catalog_file, model=model_config,
-                          gpus=[g for g in gpus.split(",") if g.strip()] if gpus else None, max_gpus=max_gpus,
-                          objective=objective, gpu_memory_utilization=gpu_memory_utilization,
-                          prompt_tokens=prompt_tokens, output_tokens=output_tokens)
+        res = run_resolve(
+            doc,
+            catalog=catalog_file,
+            model=model_config,
+            gpus=[g for g in gpus.split(",") if g.strip()] if gpus else None,
+            max_gpus=max_gpus,
+            objective=objective,
+            gpu_memory_utilization=gpu_memory_utilization,
+            prompt_tokens=prompt_tokens,
+            output_tokens=output_tokens,
+        )
     except ModelSpecError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    out = {"table": lambda: render_table(res, limit), "json": lambda: render_json(res),
-           "yaml": lambda: render_yaml(res)}[fmt]()
+    out = {
+        "table": lambda: render_table(res, limit),
+        "json": lambda: render_json(res),
+        "yaml": lambda: render_yaml(res),
+    }[fmt]()
     click.echo(out, nl=False)
     if res.chosen is None:
         sys.exit(1)
@@ -166,8 +210,12 @@ def scan() -> None:
 def _emit_scan(report: object, fmt: str, output: str | None) -> None:
     from ..report import prometheus, scan_json, scan_text
 
-    renderers = {"table": scan_text.render, "json": scan_json.render, "yaml": scan_json.render_yaml,
-                 "prometheus": prometheus.render}
+    renderers = {
+        "table": scan_text.render,
+        "json": scan_json.render,
+        "yaml": scan_json.render_yaml,
+        "prometheus": prometheus.render,
+    }
     text = renderers[fmt](report)  # type: ignore[arg-type]
     if output:
         tmp = Path(output).with_name(Path(output).name + ".tmp")
@@ -179,13 +227,22 @@ def _emit_scan(report: object, fmt: str, output: str | None) -> None:
 
 @scan.command("node")
 @click.option("--spec", "spec_path", required=True, type=click.Path(dir_okay=False), help="The ModelSpec to check.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "yaml", "prometheus"]), default="table",
-              show_default=True)
-@click.option("--fail-on", type=click.Choice(["drift", "warning", "never"]), default="drift", show_default=True,
-              help="Exit 1 on drift errors (drift), on warnings too (warning), or never.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "yaml", "prometheus"]), default="table", show_default=True
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["drift", "warning", "never"]),
+    default="drift",
+    show_default=True,
+    help="Exit 1 on drift errors (drift), on warnings too (warning), or never.",
+)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically).")
-@click.option("--cache-dir", type=click.Path(file_okay=False), help="Model cache to measure free disk at "
-              "(default $HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub).")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    help="Model cache to measure free disk at (default $HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub).",
+)
 def scan_node(spec_path: str, fmt: str, fail_on: str, output: str | None, cache_dir: str | None) -> None:
     """Scan this machine (NVML + psutil) against SPEC.
 
@@ -207,6 +264,120 @@ def scan_node(spec_path: str, fmt: str, fail_on: str, output: str | None, cache_
     if facts.gpu_error is not None:
         click.echo(f"error: could not scan GPUs: {facts.gpu_error}", err=True)
         sys.exit(2)
+    sys.exit(report.exit_code(fail_on))
+
+
+@scan.command("cluster")
+@click.option(
+    "--spec",
+    "spec_paths",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="A ModelSpec to check (repeat for several).",
+)
+@click.option("--namespace", "-n", help="Only this namespace.")
+@click.option("--all-namespaces", "-A", is_flag=True, help="Every namespace (the default without --namespace).")
+@click.option("--selector", "-l", help="Label selector for pods and workloads, e.g. app=vllm.")
+@click.option(
+    "--kubeconfig", type=click.Path(dir_okay=False), help="Kubeconfig file (default: in-cluster, then ~/.kube/config)."
+)
+@click.option("--context", help="Kubeconfig context.")
+@click.option("--probe-http", is_flag=True, help="Also read vLLM's /v1/models and /metrics from a ready pod.")
+@click.option(
+    "--probe-window",
+    type=click.FloatRange(0.0, 600.0),
+    default=10.0,
+    show_default=True,
+    help="Seconds between the two /metrics scrapes the p95 latency is computed from.",
+)
+@click.option("--timeout", type=click.FloatRange(0.1, 300.0), default=10.0, show_default=True, help="Per-call timeout.")
+@click.option(
+    "--page-size",
+    type=click.IntRange(1, 10000),
+    default=500,
+    show_default=True,
+    help="Items per list call (limit/continue paging).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "yaml", "prometheus"]), default="table", show_default=True
+)
+@click.option("--fail-on", type=click.Choice(["drift", "warning", "never"]), default="drift", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically).")
+@click.option(
+    "--check-access", is_flag=True, help="Only check RBAC (SelfSubjectAccessReview) for every call the scan makes."
+)
+def scan_cluster(
+    spec_paths: tuple[str, ...],
+    namespace: str | None,
+    all_namespaces: bool,
+    selector: str | None,
+    kubeconfig: str | None,
+    context: str | None,
+    probe_http: bool,
+    probe_window: float,
+    timeout: float,
+    page_size: int,
+    fmt: str,
+    fail_on: str,
+    output: str | None,
+    check_access: bool,
+) -> None:
+    """Find the workloads implementing each SPEC in a cluster and report drift per workload.
+
+    Read-only: get/list on pods, nodes, deployments, statefulsets and HPAs; never Secrets, never exec.
+    Exit codes: 0 no drift at the --fail-on level, 1 drift, 2 nothing could be read or bad input.
+    """
+    from ..errors import SpecLoadError
+    from ..scan.kube import KubeError, KubeReader, api_client
+
+    if namespace and all_namespaces:
+        raise click.UsageError("--namespace and --all-namespaces exclude each other")
+    if not spec_paths and not check_access:
+        raise click.UsageError("give at least one --spec (or --check-access)")
+    specs: list[tuple[dict[str, Any], str | None]] = []
+    if not check_access:
+        from ..spec.api import load
+
+        for path in spec_paths:
+            try:
+                specs.append((load(path).to_dict(), path))
+            except SpecLoadError as exc:
+                click.echo(f"error: spec is not valid: {exc}", err=True)
+                sys.exit(2)
+    try:
+        api = api_client(kubeconfig, context, timeout)
+    except KubeError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    reader = KubeReader(api, namespace=namespace, label_selector=selector, timeout=timeout, page_size=page_size)
+    if check_access:
+        from tabulate import tabulate
+
+        rows = reader.check_access()
+        if fmt == "json":
+            click.echo(json.dumps(rows, indent=2))
+        else:
+            click.echo(
+                tabulate(
+                    [
+                        [r["resource"], r["verb"], r["namespace"], "yes" if r["allowed"] else "NO", r["reason"]]
+                        for r in rows
+                    ],
+                    headers=["resource", "verb", "namespace", "allowed", "reason"],
+                )
+            )
+        errors = [r for r in rows if "HTTP" in r["reason"] or "unauthorized" in r["reason"]]
+        sys.exit(2 if errors and len(errors) == len(rows) else (0 if all(r["allowed"] for r in rows) else 1))
+    from ..scan.cluster import cluster
+
+    report, listings = cluster(specs, reader, probe_http=probe_http, probe_window_s=probe_window, context=context)
+    _emit_scan(report, fmt, output)
+    failed = [lst.error for lst in listings.values() if lst.error]
+    if len(failed) == len(listings):
+        click.echo(f"error: nothing could be read from the cluster: {failed[0]}", err=True)
+        sys.exit(2)
+    for reason in failed:
+        click.echo(f"warning: {reason}", err=True)
     sys.exit(report.exit_code(fail_on))
 
 

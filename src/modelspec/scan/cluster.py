@@ -1,0 +1,417 @@
+"""``scan cluster``: find the workloads that implement each spec and read what they run.
+
+A workload (Deployment or StatefulSet) implements a spec when it (or its pod template) carries the
+label ``modelspec.piqc.ai/name=<metadata.name>``, or the annotation ``modelspec.piqc.ai/spec``
+names the spec (its metadata.name or file name), or — with ``--selector`` and a single spec — when
+the selector picked it. Facts are read from listings shared by every spec of the scan.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..spec.accelerators import from_product_name
+from . import vllm_args
+from .facts import Fact, Source
+from .kube import KubeReader, Listing
+from .quantity import QuantityError, parse_quantity
+
+LABEL = "modelspec.piqc.ai/name"
+ANNOTATION = "modelspec.piqc.ai/spec"
+
+
+@dataclass(slots=True)
+class WorkloadFacts:
+    namespace: str
+    kind: str
+    name: str
+    replicas: Fact
+    ready_replicas: Fact
+    autoscaler: Fact  # {"minReplicas", "maxReplicas", "metrics"} or None when there is none
+    pods: list[dict[str, Any]]
+    container: dict[str, Any]
+    resources: dict[str, Fact]
+    env_names: Fact
+    probes: dict[str, Fact]
+    ports: Fact
+    launch: vllm_args.VllmLaunch
+    node_gpu: Fact  # {"product", "type", "memoryMiB", "count"}
+    http: dict[str, Fact] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.namespace}/{self.kind}/{self.name}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "namespace": self.namespace,
+            "kind": self.kind,
+            "name": self.name,
+            "replicas": self.replicas.to_dict(),
+            "readyReplicas": self.ready_replicas.to_dict(),
+            "autoscaler": self.autoscaler.to_dict(),
+            "pods": self.pods,
+            "container": self.container,
+            "resources": {k: v.to_dict() for k, v in self.resources.items()},
+            "envNames": self.env_names.to_dict(),
+            "probes": {k: v.to_dict() for k, v in self.probes.items()},
+            "ports": self.ports.to_dict(),
+            "vllm": {"form": self.launch.form, **{k: v.to_dict() for k, v in self.launch.facts.items()}},
+            "nodeGpu": self.node_gpu.to_dict(),
+            "http": {_camel(k): v.to_dict() for k, v in self.http.items()},
+        }
+
+
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(w.capitalize() for w in rest)
+
+
+def _labels(obj: dict[str, Any]) -> dict[str, str]:
+    return (obj.get("metadata") or {}).get("labels") or {}
+
+
+def _template(obj: dict[str, Any]) -> dict[str, Any]:
+    return ((obj.get("spec") or {}).get("template")) or {}
+
+
+def implements(workload: dict[str, Any], spec_name: str, spec_file: str | None) -> bool:
+    labels = {**_labels(_template(workload)), **_labels(workload)}
+    if labels.get(LABEL) == spec_name:
+        return True
+    annotations = {
+        **((_template(workload).get("metadata") or {}).get("annotations") or {}),
+        **((workload.get("metadata") or {}).get("annotations") or {}),
+    }
+    ref = annotations.get(ANNOTATION)
+    return bool(ref) and (
+        ref == spec_name or (spec_file is not None and os.path.basename(str(ref)) == os.path.basename(spec_file))
+    )
+
+
+def _matches(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    for k, v in (selector.get("matchLabels") or {}).items():
+        if labels.get(k) != v:
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and labels.get(key) in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def _vllm_container(pod_spec: dict[str, Any]) -> dict[str, Any]:
+    containers = pod_spec.get("containers") or []
+    for c in containers:
+        text = " ".join([c.get("image", ""), *(c.get("command") or []), *(c.get("args") or [])])
+        if "vllm" in text:
+            return dict(c)
+    return dict(containers[0]) if containers else {}
+
+
+def _quantity_fact(value: Any, unit: str) -> Fact:
+    if value is None:
+        return Fact.unknown(Source.K8S, "not set")
+    try:
+        number = parse_quantity(value)
+        return Fact(int(number) if number.is_integer() else number, Source.K8S, unit)
+    except QuantityError as exc:
+        return Fact.unknown(Source.K8S, str(exc))
+
+
+def _probe(p: dict[str, Any] | None) -> Fact:
+    if not p:
+        return Fact.unknown(Source.K8S, "no probe defined")
+    http = p.get("httpGet") or {}
+    return Fact(
+        {
+            "path": http.get("path"),
+            "port": http.get("port"),
+            "timeoutSeconds": p.get("timeoutSeconds", 1),
+            "kind": "httpGet" if http else next(iter(k for k in p if k in ("exec", "tcpSocket", "grpc")), "?"),
+        },
+        Source.K8S,
+    )
+
+
+class Index:
+    """Listings indexed once per scan: pods by namespace, nodes by name, HPAs by target."""
+
+    def __init__(self, listings: dict[str, Listing]) -> None:
+        self.listings = listings
+        self.pods_by_ns: dict[str, list[dict[str, Any]]] = {}
+        for p in listings["pods"].items:
+            self.pods_by_ns.setdefault((p.get("metadata") or {}).get("namespace", ""), []).append(p)
+        self.nodes = {str((n.get("metadata") or {}).get("name")): n for n in listings["nodes"].items}
+        self.hpas: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for h in listings["horizontalpodautoscalers"].items:
+            ref = (h.get("spec") or {}).get("scaleTargetRef") or {}
+            self.hpas[((h.get("metadata") or {}).get("namespace", ""), ref.get("kind", ""), ref.get("name", ""))] = h
+
+
+def workload_facts(obj: dict[str, Any], kind: str, listings: dict[str, Listing] | Index) -> WorkloadFacts:
+    index = listings if isinstance(listings, Index) else Index(listings)
+    listings = index.listings
+    meta = obj.get("metadata") or {}
+    ns, name = meta.get("namespace", "default"), meta.get("name", "?")
+    spec = obj.get("spec") or {}
+    status = obj.get("status") or {}
+    pod_spec = _template(obj).get("spec") or {}
+    container = _vllm_container(pod_spec)
+    launch = vllm_args.parse(container.get("command"), container.get("args"), container.get("image", ""))
+
+    pods_l = listings["pods"]
+    pods = (
+        [p for p in index.pods_by_ns.get(ns, []) if _matches(spec.get("selector") or {}, _labels(p))]
+        if pods_l.ok
+        else []
+    )
+    pod_rows = [
+        {
+            "name": p["metadata"].get("name"),
+            "phase": (p.get("status") or {}).get("phase"),
+            "node": (p.get("spec") or {}).get("nodeName"),
+            "podIP": (p.get("status") or {}).get("podIP"),
+            "ready": any(
+                c.get("type") == "Ready" and c.get("status") == "True"
+                for c in (p.get("status") or {}).get("conditions") or []
+            ),
+        }
+        for p in pods
+    ]
+
+    hpa_l = listings["horizontalpodautoscalers"]
+    kind_name = {"deployments": "Deployment", "statefulsets": "StatefulSet"}[kind]
+    if not hpa_l.ok:
+        autoscaler = Fact.unknown(Source.K8S, hpa_l.error or "HPAs not readable")
+    else:
+        hpa = index.hpas.get((ns, kind_name, name))
+        if hpa is None:
+            autoscaler = Fact({"present": False}, Source.K8S)
+        else:
+            hs = hpa.get("spec") or {}
+            autoscaler = Fact(
+                {
+                    "present": True,
+                    "name": hpa["metadata"].get("name"),
+                    "minReplicas": hs.get("minReplicas", 1),
+                    "maxReplicas": hs.get("maxReplicas"),
+                    "metrics": [m.get("type") for m in hs.get("metrics") or []],
+                },
+                Source.K8S,
+            )
+
+    res = container.get("resources") or {}
+    requests, limits = res.get("requests") or {}, res.get("limits") or {}
+    gpu_limit = limits.get("nvidia.com/gpu", limits.get("amd.com/gpu"))
+    mig = {k: v for k, v in limits.items() if k.startswith("nvidia.com/mig-")}
+    resources = {
+        "cpu": _quantity_fact(requests.get("cpu"), "cores"),
+        "memory": _quantity_fact(requests.get("memory"), "bytes"),
+        "ephemeralStorage": _quantity_fact(requests.get("ephemeral-storage"), "bytes"),
+        "gpu": _quantity_fact(gpu_limit, "devices")
+        if gpu_limit is not None
+        else (
+            Fact(float(sum(parse_quantity(v) for v in mig.values())), Source.K8S, f"MIG slices {sorted(mig)}")
+            if mig
+            else Fact.unknown(Source.K8S, "no nvidia.com/gpu or amd.com/gpu limit")
+        ),
+    }
+    env = container.get("env") or []
+    env_from = [
+        next(iter(k for k in e if k in ("configMapRef", "secretRef")), "?") for e in container.get("envFrom") or []
+    ]
+    names = sorted(e.get("name") for e in env if e.get("name"))
+    env_names = Fact(names, Source.K8S, f"names; + envFrom {env_from} not read" if env_from else "names")
+    probes = {"readiness": _probe(container.get("readinessProbe")), "liveness": _probe(container.get("livenessProbe"))}
+    ports = Fact(
+        sorted(p.get("containerPort") for p in container.get("ports") or [] if p.get("containerPort")), Source.K8S
+    )
+    node_gpu = _node_gpu(pod_rows, pod_spec, listings["nodes"], index.nodes)
+    replicas = Fact(spec.get("replicas", 1), Source.K8S if "replicas" in spec else Source.DEFAULT)
+    ready = Fact(status.get("readyReplicas", 0), Source.K8S)
+    cont = {"name": container.get("name"), "image": container.get("image"), "launchForm": launch.form or None}
+    return WorkloadFacts(
+        ns,
+        kind_name,
+        name,
+        replicas,
+        ready,
+        autoscaler,
+        pod_rows,
+        cont,
+        resources,
+        env_names,
+        probes,
+        ports,
+        launch,
+        node_gpu,
+    )
+
+
+def _node_gpu(
+    pods: list[dict[str, Any]], pod_spec: dict[str, Any], nodes: Listing, by_name: dict[str, dict[str, Any]]
+) -> Fact:
+    names = {p["node"] for p in pods if p.get("node")}
+    if names and nodes.ok:
+        found = [by_name[n] for n in sorted(names) if n in by_name]
+        products = set()
+        info: dict[str, Any] = {}
+        for n in found:
+            labels = _labels(n)
+            product = labels.get("nvidia.com/gpu.product")
+            if product:
+                products.add(product)
+                info = {
+                    "product": product,
+                    "memoryMiB": _int(labels.get("nvidia.com/gpu.memory")),
+                    "count": _int(labels.get("nvidia.com/gpu.count")),
+                    "allocatable": ((n.get("status") or {}).get("allocatable") or {}).get("nvidia.com/gpu"),
+                }
+        if len(products) > 1:
+            info = {"product": sorted(products), "mixed": True}
+        if info:
+            gpu = from_product_name(str(info["product"]), info.get("memoryMiB")) if not info.get("mixed") else None
+            info["type"] = gpu.type if gpu else None
+            info["migProfile"] = gpu.mig_profile if gpu else None
+            return Fact(info, Source.K8S)
+        if found:
+            return Fact.unknown(Source.K8S, "nodes carry no nvidia.com/gpu.product label (GPU Feature Discovery)")
+    if not nodes.ok and names:
+        return Fact.unknown(Source.K8S, nodes.error or "nodes not readable")
+    selector = pod_spec.get("nodeSelector") or {}
+    if "nvidia.com/gpu.product" in selector:
+        product = selector["nvidia.com/gpu.product"]
+        gpu = from_product_name(product)
+        return Fact(
+            {
+                "product": product,
+                "type": gpu.type if gpu else None,
+                "migProfile": gpu.mig_profile if gpu else None,
+                "fromNodeSelector": True,
+            },
+            Source.INFERRED,
+        )
+    return Fact.unknown(Source.K8S, "no scheduled pod and no GPU nodeSelector")
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def find_workloads(
+    listings: dict[str, Listing], spec_name: str, spec_file: str | None, use_selector: bool
+) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for kind in ("deployments", "statefulsets"):
+        for obj in listings[kind].items:
+            if use_selector or implements(obj, spec_name, spec_file):
+                out.append((kind, obj))
+    return out
+
+
+def read_cluster(reader: KubeReader) -> dict[str, Listing]:
+    return reader.list_all()
+
+
+def cluster(
+    specs: list[tuple[dict[str, Any], str | None]],
+    reader: KubeReader,
+    *,
+    probe_http: bool = False,
+    probe_window_s: float = 10.0,
+    context: str | None = None,
+) -> Any:
+    """Scan the cluster for every (spec document, spec file) pair and return one DriftReport."""
+    from ..validate.findings import Severity
+    from .drift import DriftFinding, DriftReport, Status
+    from .drift_cluster import rules
+
+    listings = read_cluster(reader)
+    index = Index(listings)
+    findings: list[DriftFinding] = []
+    facts: dict[str, Any] = {
+        "listings": {k: {"items": len(v.items), "error": v.error, "requests": v.requests} for k, v in listings.items()},
+        "workloads": {},
+    }
+    use_selector = reader.label_selector is not None and len(specs) == 1
+    workload_count = 0
+    for doc, path in specs:
+        name = str(_spec_name(doc))
+        if not (listings["deployments"].ok or listings["statefulsets"].ok):
+            reason = "; ".join(e for e in (listings["deployments"].error, listings["statefulsets"].error) if e)
+            findings.append(
+                DriftFinding(
+                    "/metadata/name",
+                    name,
+                    None,
+                    Status.UNKNOWN,
+                    Severity.INFO,
+                    "k8s",
+                    f"workloads not readable: {reason}",
+                    f"spec/{name}",
+                )
+            )
+            continue
+        found = find_workloads(listings, name, path, use_selector)
+        if not found:
+            findings.append(
+                DriftFinding(
+                    "/metadata/name",
+                    name,
+                    None,
+                    Status.MISSING,
+                    Severity.ERROR,
+                    "k8s",
+                    f"no Deployment or StatefulSet carries {LABEL}={name} or an {ANNOTATION} annotation for it",
+                    f"spec/{name}",
+                )
+            )
+            continue
+        for kind, obj in found:
+            w = workload_facts(obj, kind, index)
+            if probe_http:
+                w.http = _probe_workload(w, probe_window_s)
+            workload_count += 1
+            facts["workloads"][w.id] = {"spec": name, **w.to_dict()}
+            findings.extend(rules(doc, w))
+    target = {
+        "scope": "cluster",
+        "context": context,
+        "namespace": reader.namespace or "*",
+        "selector": reader.label_selector,
+        "specs": [p for _, p in specs],
+        "workloads": workload_count,
+        "specName": ", ".join(str(_spec_name(d)) for d, _ in specs),
+    }
+    report = DriftReport("cluster", target, facts, findings)
+    return report, listings
+
+
+def _spec_name(doc: dict[str, Any]) -> Any:
+    return (doc.get("metadata") or {}).get("name")
+
+
+def _probe_workload(w: WorkloadFacts, window_s: float) -> dict[str, Fact]:
+    from .vllm_http import probe
+
+    ready = [p for p in w.pods if p.get("ready") and p.get("podIP")]
+    if not ready:
+        return {"metrics": Fact.unknown(Source.VLLM_HTTP, "no ready pod with an IP to probe")}
+    port = (
+        w.launch.get("port").value
+        if w.launch.is_vllm and w.launch.get("port").known
+        else (w.ports.value[0] if w.ports.known and w.ports.value else 8000)
+    )
+    return probe(f"http://{ready[0]['podIP']}:{port}", window_s=window_s)
