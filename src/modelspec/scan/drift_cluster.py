@@ -27,6 +27,20 @@ class _Emit:
     ) -> DriftFinding:
         return DriftFinding(field, declared, observed, status, severity, source, message, self.workload)
 
+    def verdict(
+        self, field: str, declared: Any, observed: Any, ok: bool, severity: Severity, source: str, message: str
+    ) -> DriftFinding:
+        """A match (info) when ``ok``, else a drift at ``severity``."""
+        return self(
+            field,
+            declared,
+            observed,
+            Status.MATCH if ok else Status.DRIFT,
+            Severity.INFO if ok else severity,
+            source,
+            message,
+        )
+
     def compare(
         self, field: str, declared: Any, fact: Fact, what: str, severity: Severity = Severity.ERROR, equal: Any = None
     ) -> DriftFinding:
@@ -78,12 +92,12 @@ def rules(doc: dict[str, Any], w: WorkloadFacts) -> Iterator[DriftFinding]:
                 product = int(tp.value) * int(pp.value)
                 src = "default" if tp.source.value == "default" and pp.source.value == "default" else "vllm-args"
                 ok = product == count
-                yield emit(
+                yield emit.verdict(
                     "/spec/runtime/accelerator/count",
                     count,
                     product,
-                    Status.MATCH if ok else Status.DRIFT,
-                    Severity.INFO if ok else Severity.ERROR,
+                    ok,
+                    Severity.ERROR,
                     src,
                     f"tensor-parallel {tp.value} × pipeline-parallel {pp.value} = {product} GPUs in use"
                     + ("" if ok else f", spec declares {count}"),
@@ -189,12 +203,12 @@ def rules(doc: dict[str, Any], w: WorkloadFacts) -> Iterator[DriftFinding]:
                 )
             else:
                 ok = implied == declared or (declared.startswith("fp8") and implied == "fp8")
-                yield emit(
+                yield emit.verdict(
                     "/spec/identity/model/precision",
                     precision,
                     implied,
-                    Status.MATCH if ok else Status.DRIFT,
-                    Severity.INFO if ok else Severity.ERROR,
+                    ok,
+                    Severity.ERROR,
                     src,
                     f"--dtype {launch.get('dtype').value} --quantization {launch.get('quantization').value}"
                     f" means {implied}",
@@ -205,12 +219,12 @@ def rules(doc: dict[str, Any], w: WorkloadFacts) -> Iterator[DriftFinding]:
     port = _get(doc, "spec.operations.serving.port")
     if isinstance(port, int) and w.ports.known:
         ok = port in w.ports.value
-        yield emit(
+        yield emit.verdict(
             "/spec/operations/serving/port",
             port,
             w.ports.value,
-            Status.MATCH if ok else Status.DRIFT,
-            Severity.INFO if ok else Severity.WARNING,
+            ok,
+            Severity.WARNING,
             "k8s",
             f"containerPorts {w.ports.value}" + ("" if ok else f" do not include {port}"),
         )
@@ -236,12 +250,12 @@ def rules(doc: dict[str, Any], w: WorkloadFacts) -> Iterator[DriftFinding]:
                 continue
             observed = fact.value.get(attr)
             ok = observed == declared_probe[attr]
-            yield emit(
+            yield emit.verdict(
                 field,
                 declared_probe[attr],
                 observed,
-                Status.MATCH if ok else Status.DRIFT,
-                Severity.INFO if ok else Severity.WARNING,
+                ok,
+                Severity.WARNING,
                 "k8s",
                 f"{probe_name} probe {attr} is {observed}",
             )
@@ -303,12 +317,12 @@ def rules(doc: dict[str, Any], w: WorkloadFacts) -> Iterator[DriftFinding]:
                 )
             else:
                 ok = p95.value <= target
-                yield emit(
+                yield emit.verdict(
                     "/spec/operations/scaling/targetLatencyMsP95",
                     target,
                     p95.value,
-                    Status.MATCH if ok else Status.DRIFT,
-                    Severity.INFO if ok else Severity.WARNING,
+                    ok,
+                    Severity.WARNING,
                     "vllm-http",
                     f"observed p95 {p95.value} {p95.unit}",
                 )
@@ -316,12 +330,12 @@ def rules(doc: dict[str, Any], w: WorkloadFacts) -> Iterator[DriftFinding]:
         metrics = w.http.get("metrics")
         if enabled is True and metrics is not None:
             ok = metrics.known
-            yield emit(
+            yield emit.verdict(
                 "/spec/operations/observability/metrics/enabled",
                 True,
                 bool(metrics.value),
-                Status.MATCH if ok else Status.DRIFT,
-                Severity.INFO if ok else Severity.ERROR,
+                ok,
+                Severity.ERROR,
                 "vllm-http",
                 "/metrics answers" if ok else f"/metrics not reachable: {metrics.reason}",
             )
@@ -352,12 +366,12 @@ def _scaling(doc: dict[str, Any], w: WorkloadFacts, emit: _Emit) -> Iterator[Dri
                 continue
             observed = a.value.get(field)
             ok = observed == value
-            yield emit(
+            yield emit.verdict(
                 f"/spec/operations/scaling/{field}",
                 value,
                 observed,
-                Status.MATCH if ok else Status.DRIFT,
-                Severity.INFO if ok else Severity.ERROR,
+                ok,
+                Severity.ERROR,
                 "k8s",
                 f"HPA {a.value['name']} {field} is {observed}",
             )
@@ -370,12 +384,12 @@ def _scaling(doc: dict[str, Any], w: WorkloadFacts, emit: _Emit) -> Iterator[Dri
         message = f"no HPA: {w.kind} is fixed at {replicas} replicas"
         if lo is not None and hi is not None and lo != hi:
             message += f", spec expects autoscaling {lo}–{hi}"
-        yield emit(
+        yield emit.verdict(
             f"/spec/operations/scaling/{field}",
             value,
             replicas,
-            Status.MATCH if ok else Status.DRIFT,
-            Severity.INFO if ok else Severity.WARNING,
+            ok,
+            Severity.WARNING,
             w.replicas.source.value,
             message,
         )
@@ -406,12 +420,12 @@ def _resources(doc: dict[str, Any], w: WorkloadFacts, emit: _Emit) -> Iterator[D
             continue
         observed = round(fact.value / scale, 2)
         ok = observed >= declared * 0.95
-        yield emit(
+        yield emit.verdict(
             field,
             declared,
             observed,
-            Status.MATCH if ok else Status.DRIFT,
-            Severity.INFO if ok else Severity.ERROR,
+            ok,
+            Severity.ERROR,
             "k8s",
             f"requests {observed:g} {unit}, spec declares {declared:g}",
         )
