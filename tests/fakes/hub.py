@@ -7,11 +7,12 @@ Special repos: ``gated/*`` needs ``Authorization: Bearer good-token`` (else 401)
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from .loopback import running
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "hf"
 
@@ -58,10 +59,5 @@ class _HubServer(ThreadingHTTPServer):
 def serve_hub() -> Iterator[_HubServer]:
     server = _HubServer(("127.0.0.1", 0), _Handler)
     server.requests = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -53,6 +53,21 @@ class DriftFinding:
         return out
 
 
+def verdict(
+    field: str,
+    declared: Any,
+    observed: Any,
+    ok: bool,
+    severity: Severity,
+    source: str,
+    message: str,
+    workload: str | None = None,
+) -> DriftFinding:
+    """A match (info) when ``ok``, else a drift at ``severity``: the shape of most rules."""
+    status, sev = (Status.MATCH, Severity.INFO) if ok else (Status.DRIFT, severity)
+    return DriftFinding(field, declared, observed, status, sev, source, message, workload)
+
+
 FAIL_ON = ("drift", "warning", "never")
 
 
@@ -283,12 +298,12 @@ def _node_rules(doc: dict[str, Any], f: NodeFacts) -> Iterator[DriftFinding]:
         else:
             smallest = min(sizes)
             ok = smallest >= floor * 1e9 * 0.95  # drivers and ECC shift totals by a few percent
-            yield DriftFinding(
+            yield verdict(
                 pointer,
                 floor,
                 round(smallest / 1e9, 1),
-                Status.MATCH if ok else Status.DRIFT,
-                Severity.INFO if ok else Severity.ERROR,
+                ok,
+                Severity.ERROR,
                 "nvml",
                 f"smallest GPU (or MIG slice) has {_gb(smallest)}, {floor:g} GB declared",
             )
@@ -311,27 +326,19 @@ def _node_rules(doc: dict[str, Any], f: NodeFacts) -> Iterator[DriftFinding]:
                 if t in catalog
                 and not (catalog[t].supports_fp8 if canon.startswith("fp8") else catalog[t].supports_bf16)
             )
-            if lacking:
-                yield DriftFinding(
-                    pointer,
-                    precision,
-                    ", ".join(sorted(types)),
-                    Status.DRIFT,
-                    Severity.ERROR,
-                    "inferred",
-                    f"{precision} declared but {', '.join(lacking)} has no native "
-                    f"{'fp8' if canon.startswith('fp8') else 'bf16'} support",
-                )
-            else:
-                yield DriftFinding(
-                    pointer,
-                    precision,
-                    ", ".join(sorted(types)),
-                    Status.MATCH,
-                    Severity.INFO,
-                    "inferred",
-                    f"{', '.join(sorted(types))} supports {precision}",
-                )
+            shown = ", ".join(sorted(types))
+            wanted = "fp8" if canon.startswith("fp8") else "bf16"
+            yield verdict(
+                pointer,
+                precision,
+                shown,
+                not lacking,
+                Severity.ERROR,
+                "inferred",
+                f"{precision} declared but {', '.join(lacking)} has no native {wanted} support"
+                if lacking
+                else f"{shown} supports {precision}",
+            )
 
     # host resources
     res = _get(doc, "spec.runtime.resources") or {}
@@ -359,12 +366,12 @@ def _host_cpu(declared: int, f: NodeFacts) -> DriftFinding:
     if not f.cpu_cores.known:
         return DriftFinding(pointer, declared, None, Status.UNKNOWN, Severity.INFO, "psutil", f.cpu_cores.reason or "")
     ok = f.cpu_cores.value >= declared
-    return DriftFinding(
+    return verdict(
         pointer,
         declared,
         f.cpu_cores.value,
-        Status.MATCH if ok else Status.DRIFT,
-        Severity.INFO if ok else Severity.ERROR,
+        ok,
+        Severity.ERROR,
         "psutil",
         f"{f.cpu_cores.value} logical cores on the host, {declared} declared",
     )
@@ -374,12 +381,12 @@ def _host_bytes(pointer: str, declared_gb: float, fact: Any, what: str, severity
     if not fact.known:
         return DriftFinding(pointer, declared_gb, None, Status.UNKNOWN, Severity.INFO, "psutil", fact.reason or "")
     ok = fact.value >= declared_gb * 1e9 * 0.95
-    return DriftFinding(
+    return verdict(
         pointer,
         declared_gb,
         round(fact.value / 1e9, 1),
-        Status.MATCH if ok else Status.DRIFT,
-        Severity.INFO if ok else severity,
+        ok,
+        severity,
         "psutil",
         f"{what}: {_gb(fact.value)}, {declared_gb:g} GB declared",
     )

@@ -13,7 +13,7 @@ from ..spec.accelerators import canonical_type
 from ..spec.vocab import canonical_precision
 from ..validate.findings import Severity
 from .cluster import WorkloadFacts
-from .drift import DriftFinding, Status, _get
+from .drift import DriftFinding, Status, _get, verdict
 from .facts import Fact
 from .vllm_args import precision_of
 
@@ -31,15 +31,7 @@ class _Emit:
         self, field: str, declared: Any, observed: Any, ok: bool, severity: Severity, source: str, message: str
     ) -> DriftFinding:
         """A match (info) when ``ok``, else a drift at ``severity``."""
-        return self(
-            field,
-            declared,
-            observed,
-            Status.MATCH if ok else Status.DRIFT,
-            Severity.INFO if ok else severity,
-            source,
-            message,
-        )
+        return verdict(field, declared, observed, ok, severity, source, message, self.workload)
 
     def compare(
         self, field: str, declared: Any, fact: Fact, what: str, severity: Severity = Severity.ERROR, equal: Any = None

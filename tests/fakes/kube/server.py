@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from ..loopback import running
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 ROUTES = [
@@ -220,13 +222,8 @@ def serve(data: dict[str, list[dict[str, Any]]] | None = None, **options: Any) -
     state = State(copy.deepcopy(data) if data is not None else load_fixtures(), **options)
     server = _Server(("127.0.0.1", 0), _Handler)
     server.state = state
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(server):
         yield server, state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def write_kubeconfig(path: Path, port: int, context: str = "fake") -> Path:
