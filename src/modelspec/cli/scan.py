@@ -1,0 +1,191 @@
+"""``modelspec scan node|cluster``: thin wrappers over the scanners."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+@click.group()
+def scan() -> None:
+    """Compare what runs with what the spec declares (drift)."""
+
+
+def _emit_scan(report: object, fmt: str, output: str | None) -> None:
+    from ..report import prometheus, scan_json, scan_text
+
+    renderers = {
+        "table": scan_text.render,
+        "json": scan_json.render,
+        "yaml": scan_json.render_yaml,
+        "prometheus": prometheus.render,
+    }
+    text = renderers[fmt](report)  # type: ignore[arg-type]
+    if output:
+        tmp = Path(output).with_name(Path(output).name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(output)  # atomic for the node-exporter textfile collector
+    else:
+        click.echo(text, nl=False)
+
+
+@scan.command("node")
+@click.option("--spec", "spec_path", required=True, type=click.Path(dir_okay=False), help="The ModelSpec to check.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "yaml", "prometheus"]), default="table", show_default=True
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["drift", "warning", "never"]),
+    default="drift",
+    show_default=True,
+    help="Exit 1 on drift errors (drift), on warnings too (warning), or never.",
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically).")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    help="Model cache to measure free disk at (default $HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub).",
+)
+def scan_node(spec_path: str, fmt: str, fail_on: str, output: str | None, cache_dir: str | None) -> None:
+    """Scan this machine (NVML + psutil) against SPEC.
+
+    Exit codes: 0 no drift at the --fail-on level, 1 drift, 2 could not scan (invalid spec, NVML unusable).
+    """
+    from ..errors import SpecLoadError
+    from ..scan.drift import drift
+    from ..scan.node import node
+    from ..spec.api import load
+
+    try:
+        spec = load(spec_path)
+    except SpecLoadError as exc:
+        click.echo(f"error: spec is not valid: {exc}", err=True)
+        sys.exit(2)
+    facts = node(cache_dir)
+    report = drift(spec, facts, spec_path=spec_path)
+    _emit_scan(report, fmt, output)
+    if facts.gpu_error is not None:
+        click.echo(f"error: could not scan GPUs: {facts.gpu_error}", err=True)
+        sys.exit(2)
+    sys.exit(report.exit_code(fail_on))
+
+
+@scan.command("cluster")
+@click.option(
+    "--spec",
+    "spec_paths",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="A ModelSpec to check (repeat for several).",
+)
+@click.option("--namespace", "-n", help="Only this namespace.")
+@click.option("--all-namespaces", "-A", is_flag=True, help="Every namespace (the default without --namespace).")
+@click.option("--selector", "-l", help="Label selector for pods and workloads, e.g. app=vllm.")
+@click.option(
+    "--kubeconfig", type=click.Path(dir_okay=False), help="Kubeconfig file (default: in-cluster, then ~/.kube/config)."
+)
+@click.option("--context", help="Kubeconfig context.")
+@click.option("--probe-http", is_flag=True, help="Also read vLLM's /v1/models and /metrics from a ready pod.")
+@click.option(
+    "--probe-window",
+    type=click.FloatRange(0.0, 600.0),
+    default=10.0,
+    show_default=True,
+    help="Seconds between the two /metrics scrapes the p95 latency is computed from.",
+)
+@click.option("--timeout", type=click.FloatRange(0.1, 300.0), default=10.0, show_default=True, help="Per-call timeout.")
+@click.option(
+    "--page-size",
+    type=click.IntRange(1, 10000),
+    default=500,
+    show_default=True,
+    help="Items per list call (limit/continue paging).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "yaml", "prometheus"]), default="table", show_default=True
+)
+@click.option("--fail-on", type=click.Choice(["drift", "warning", "never"]), default="drift", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically).")
+@click.option(
+    "--check-access", is_flag=True, help="Only check RBAC (SelfSubjectAccessReview) for every call the scan makes."
+)
+def scan_cluster(
+    spec_paths: tuple[str, ...],
+    namespace: str | None,
+    all_namespaces: bool,
+    selector: str | None,
+    kubeconfig: str | None,
+    context: str | None,
+    probe_http: bool,
+    probe_window: float,
+    timeout: float,
+    page_size: int,
+    fmt: str,
+    fail_on: str,
+    output: str | None,
+    check_access: bool,
+) -> None:
+    """Find the workloads implementing each SPEC in a cluster and report drift per workload.
+
+    Read-only: get/list on pods, nodes, deployments, statefulsets and HPAs; never Secrets, never exec.
+    Exit codes: 0 no drift at the --fail-on level, 1 drift, 2 nothing could be read or bad input.
+    """
+    from ..errors import SpecLoadError
+    from ..scan.kube import KubeError, KubeReader, api_client
+
+    if namespace and all_namespaces:
+        raise click.UsageError("--namespace and --all-namespaces exclude each other")
+    if not spec_paths and not check_access:
+        raise click.UsageError("give at least one --spec (or --check-access)")
+    specs: list[tuple[dict[str, Any], str | None]] = []
+    if not check_access:
+        from ..spec.api import load
+
+        for path in spec_paths:
+            try:
+                specs.append((load(path).to_dict(), path))
+            except SpecLoadError as exc:
+                click.echo(f"error: spec is not valid: {exc}", err=True)
+                sys.exit(2)
+    try:
+        api = api_client(kubeconfig, context, timeout)
+    except KubeError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    reader = KubeReader(api, namespace=namespace, label_selector=selector, timeout=timeout, page_size=page_size)
+    if check_access:
+        from tabulate import tabulate
+
+        rows = reader.check_access()
+        if fmt == "json":
+            click.echo(json.dumps(rows, indent=2))
+        else:
+            click.echo(
+                tabulate(
+                    [
+                        [r["resource"], r["verb"], r["namespace"], "yes" if r["allowed"] else "NO", r["reason"]]
+                        for r in rows
+                    ],
+                    headers=["resource", "verb", "namespace", "allowed", "reason"],
+                )
+            )
+        errors = [r for r in rows if "HTTP" in r["reason"] or "unauthorized" in r["reason"]]
+        sys.exit(2 if errors and len(errors) == len(rows) else (0 if all(r["allowed"] for r in rows) else 1))
+    from ..scan.cluster import cluster
+
+    report, listings = cluster(specs, reader, probe_http=probe_http, probe_window_s=probe_window, context=context)
+    _emit_scan(report, fmt, output)
+    failed = [lst.error for lst in listings.values() if lst.error]
+    if len(failed) == len(listings):
+        click.echo(f"error: nothing could be read from the cluster: {failed[0]}", err=True)
+        sys.exit(2)
+    for reason in failed:
+        click.echo(f"warning: {reason}", err=True)
+    sys.exit(report.exit_code(fail_on))
+
+
