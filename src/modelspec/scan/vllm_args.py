@@ -15,50 +15,30 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..spec.engine_flags import VLLM_FLAGS, VLLM_SHORT
 from .facts import Fact, Source
 
-SHORT = {
-    "-tp": "tensor-parallel-size",
-    "-pp": "pipeline-parallel-size",
-    "-q": "quantization",
-    "-dp": "data-parallel-size",
-}
+SHORT = VLLM_SHORT
 
 # flags whose value we read, with vLLM's default when absent (None: depends on the model)
-DEFAULTS: dict[str, Any] = {
-    "model": None,
-    "tensor-parallel-size": 1,
-    "pipeline-parallel-size": 1,
-    "max-model-len": None,
-    "max-num-seqs": 256,
-    "max-num-batched-tokens": None,
-    "dtype": "auto",
-    "quantization": None,
-    "kv-cache-dtype": "auto",
-    "gpu-memory-utilization": 0.9,
-    "port": 8000,
-    "served-model-name": None,
-}
-_INT_FLAGS = {
+_READ = (
+    "model",
     "tensor-parallel-size",
     "pipeline-parallel-size",
     "max-model-len",
     "max-num-seqs",
     "max-num-batched-tokens",
+    "dtype",
+    "quantization",
+    "kv-cache-dtype",
+    "gpu-memory-utilization",
     "port",
-    "data-parallel-size",
-}
-_FLOAT_FLAGS = {"gpu-memory-utilization"}
-_BOOL_FLAGS = {
-    "enforce-eager",
-    "trust-remote-code",
-    "enable-prefix-caching",
-    "enable-chunked-prefill",
-    "disable-log-requests",
-    "disable-log-stats",
-    "enable-auto-tool-choice",
-    "enable-lora",
-}
+    "served-model-name",
+)
+DEFAULTS: dict[str, Any] = {name: VLLM_FLAGS[name].default for name in _READ}
+_INT_FLAGS = {n for n, f in VLLM_FLAGS.items() if f.kind == "int"}
+_FLOAT_FLAGS = {n for n, f in VLLM_FLAGS.items() if f.kind == "float"}
+_BOOL_FLAGS = {n for n, f in VLLM_FLAGS.items() if f.kind == "bool"}
 _ENV_REF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)|\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 _SHELLS = {"sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env", "dash", "/bin/dash"}
 
