@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 
@@ -79,7 +78,13 @@ def resolve(
     if write_to:
         import yaml
 
-        Path(write_to).write_text(yaml.safe_dump(spec_with_resolution(doc, res), sort_keys=False), encoding="utf-8")
+        from .._fileio import OutputError, write_atomic
+
+        try:
+            write_atomic(write_to, yaml.safe_dump(spec_with_resolution(doc, res), sort_keys=False))
+        except OutputError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
         click.echo(f"wrote {write_to}", err=True)
 
 

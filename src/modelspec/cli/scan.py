@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -26,9 +25,13 @@ def _emit_scan(report: object, fmt: str, output: str | None) -> None:
     }
     text = renderers[fmt](report)  # type: ignore[arg-type]
     if output:
-        tmp = Path(output).with_name(Path(output).name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(output)  # atomic for the node-exporter textfile collector
+        from .._fileio import OutputError, write_atomic
+
+        try:
+            write_atomic(output, text)  # atomic for the node-exporter textfile collector
+        except OutputError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
     else:
         click.echo(text, nl=False)
 

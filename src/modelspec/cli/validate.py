@@ -90,7 +90,13 @@ def schema(output: str | None) -> None:
 
     text = json.dumps(bundled(), indent=2) + "\n"
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        from .._fileio import OutputError, write_atomic
+
+        try:
+            write_atomic(output, text)
+        except OutputError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
     else:
         click.echo(text, nl=False)
 

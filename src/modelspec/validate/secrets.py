@@ -11,6 +11,8 @@ import math
 import re
 from collections import Counter
 
+from .._redact import url_credential_kind
+
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("a Hugging Face token (hf_…)", re.compile(r"\bhf_[A-Za-z0-9]{20,}")),
     ("an OpenAI-style key (sk-…)", re.compile(r"\bsk-(?:proj-|ant-)?[A-Za-z0-9_\-]{20,}")),
@@ -20,7 +22,6 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("a Google API key (AIza…)", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}")),
     ("a private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
     ("a JSON web token", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
-    ("a password in a URL", re.compile(r"://[^/\s:@]+:[^/\s@]{3,}@")),
 ]
 
 _TOKEN_RUN = re.compile(r"[A-Za-z0-9+/=]{32,}|[A-Za-z0-9_\-]{40,}")
@@ -38,6 +39,9 @@ def _entropy(s: str) -> float:
 
 def looks_like_secret(value: str) -> str | None:
     """What kind of credential ``value`` looks like, or ``None``. Never returns the value."""
+    in_url = url_credential_kind(value)
+    if in_url is not None:
+        return in_url
     for label, pattern in _PATTERNS:
         if pattern.search(value):
             return label
