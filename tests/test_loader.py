@@ -57,9 +57,15 @@ def test_nesting_limit_configurable() -> None:
     assert load_text(text)[0].ok
 
 
-def test_utf8_bom_accepted_and_utf16_refused() -> None:
+def test_utf8_bom_accepted_utf16_with_bom_read_without_bom_refused() -> None:
     assert load_bytes(b"\xef\xbb\xbfa: 1\n", "x.yaml")[0].ok
-    assert load_bytes("a: 1\n".encode("utf-16"), "x.yaml")[0].problems[0].rule == "MS306"
+    for codec in ("utf-16", "utf-32", "utf-16-be", "utf-32-be"):
+        raw = "a: 1\n".encode(codec)
+        if not codec.endswith("be"):
+            assert load_bytes(raw, "x.yaml")[0].data == {"a": 1}
+        else:
+            problem = load_bytes(raw, "x.yaml")[0].problems[0]
+            assert problem.rule == "MS306" and problem.hint == "save the file as UTF-8"
 
 
 def test_multi_document_each_reported_with_index() -> None:

@@ -16,13 +16,15 @@ Problems come back as :class:`LoadProblem` values, never as exceptions to the ca
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+
+from .._fileio import InputError, TooLarge, read_regular
+from . import _json
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -154,6 +156,7 @@ class _Builder:
         self.root: Any = None
         self.has_root = False
         self.resolver = _Loader("")  # a resolver/constructor pair, reused for tag logic
+        self.anchor_texts: dict[str, str] = {}  # anchor → scalar text, for aliases used as keys
         self.constructor = yaml.constructor.SafeConstructor()
 
     # -- helpers -------------------------------------------------------------------------
@@ -206,6 +209,8 @@ class _Builder:
         if key is _MERGE_KEY:
             parent.key = key
             return
+        if not isinstance(key, str):  # pragma: no cover - feed() turns every key into text
+            key = str(key)
         first = parent.keys_seen.get(key)
         if first is not None and key in parent.merged:
             parent.merged.discard(key)  # an explicit key overrides one merged in with '<<'
@@ -285,10 +290,27 @@ class _Builder:
             self.doc.traps[pointer] = Trap(text, kind, value)
 
     # -- event handling ------------------------------------------------------------------
+    def _is_key_slot(self) -> bool:
+        return bool(self.stack) and self.stack[-1].keys_seen is not None and self.stack[-1].key is _NO_KEY
+
     def feed(self, ev: Any) -> None:
-        if isinstance(ev, yaml.ScalarEvent):
+        if isinstance(ev, yaml.ScalarEvent) and self._is_key_slot():
+            # Keys are names: JSON, the schema and the models only know string keys, so a key
+            # is the text as written (`on:` is "on", `123:` is "123", `2024-01-01:` a date's
+            # text). Two keys that are the same text are duplicates, whatever their quoting.
+            pos = _mark(ev.start_mark)
+            key: Any = _MERGE_KEY if (ev.value == "<<" and ev.implicit[0] and not ev.style) else ev.value
+            if ev.tag not in (None, "!", _STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _MERGE):
+                raise _Abort(LoadProblem("MS309", f"unsupported tag {ev.tag!r}", *pos))
+            if ev.anchor is not None:
+                self.anchor_texts[ev.anchor] = ev.value
+            self._count(1, pos)
+            self._place(key, 1, pos, ev.anchor)
+        elif isinstance(ev, yaml.ScalarEvent):
             pos = _mark(ev.start_mark)
             value, tag = self._scalar(ev)
+            if ev.anchor is not None:
+                self.anchor_texts[ev.anchor] = ev.value
             self._count(1, pos)
             if self.stack:
                 parent = self.stack[-1]
@@ -330,6 +352,8 @@ class _Builder:
                                 hint="aliases are limited to stop 'billion laughs' expansion")
                 )
             value, weight = self.anchors[ev.anchor]
+            if self._is_key_slot() and ev.anchor in self.anchor_texts:
+                value = self.anchor_texts[ev.anchor]
             self._count(weight, pos)
             self._place(value, weight, pos, None)
 
@@ -337,43 +361,103 @@ class _Builder:
 _MERGE_KEY = object()
 
 
+_BOMS = (  # longest first: the UTF-32-LE mark begins with the UTF-16-LE one
+    (b"\xff\xfe\x00\x00", "utf-32-le", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "utf-32-be", "UTF-32"),
+    (b"\xef\xbb\xbf", "utf-8", "UTF-8"),
+    (b"\xff\xfe", "utf-16-le", "UTF-16"),
+    (b"\xfe\xff", "utf-16-be", "UTF-16"),
+)
+# Characters YAML does not allow in a stream (C0 controls but tab/LF/CR, DEL, C1 but NEL,
+# surrogates, U+FFFE/U+FFFF). JSON allows some of them inside strings; its parser decides.
+_NOT_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    line_start = text.rfind("\n", 0, index) + 1
+    return text.count("\n", 0, index) + 1, index - line_start + 1
+
+
 def _decode(raw: bytes, source: str) -> tuple[str | None, LoadProblem | None]:
-    if not raw.strip():
+    """Bytes to text: UTF-8, or UTF-16/32 with a byte-order mark (what Windows editors write)."""
+    encoding, label = "utf-8", "UTF-8"
+    for bom, codec, name in _BOMS:
+        if raw.startswith(bom):
+            raw, encoding, label = raw[len(bom):], codec, name
+            break
+    if not raw.strip(b" \t\r\n\x00"):
         return None, LoadProblem("MS307", "file is empty", 1, 1, hint="a ModelSpec needs apiVersion, kind, "
                                  "metadata and spec")
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    nul = raw.find(b"\x00")
-    if nul != -1:
-        line = raw.count(b"\n", 0, nul) + 1
-        return None, LoadProblem("MS306", "binary content (NUL byte): not a YAML or JSON text file", line, 1)
+    if encoding == "utf-8":
+        nul = raw.find(b"\x00")
+        if nul != -1:
+            head = raw[:nul].decode("utf-8", "replace")
+            wide = raw.count(b"\x00") * 4 >= len(raw)  # every 2nd or 4th byte NUL: UTF-16/32 text
+            return None, LoadProblem("MS306", "UTF-16/32 text without a byte-order mark" if wide else
+                                     "binary content (NUL byte): not a YAML or JSON text file",
+                                     *_line_col(head, len(head)), hint="save the file as UTF-8" if wide else None)
     try:
-        return raw.decode("utf-8"), None
+        return raw.decode(encoding), None
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, LoadProblem("MS306", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line, col,
+        text = raw[:exc.start].decode(encoding, "replace")
+        line, col = _line_col(text, len(text))
+        return None, LoadProblem("MS306", f"not valid {label} (byte 0x{raw[exc.start]:02x})", line, col,
                                  hint="save the file as UTF-8")
 
 
 def looks_like_json(text: str, source: str) -> bool:
+    """``.json`` files, and text whose first character opens a JSON object or array."""
     if source.lower().endswith(".json"):
         return True
-    stripped = text.lstrip()
-    return stripped.startswith("{")
+    return text.lstrip(" \t\r\n").startswith(("{", "["))
 
 
 def load_text(text: str, source: str = "<string>", limits: Limits | None = None) -> list[LoadedDocument]:
-    """Parse every document in ``text``. Never raises for bad input: see ``LoadedDocument.problems``."""
+    """Parse every document in ``text``. Never raises for bad input: see ``LoadedDocument.problems``.
+
+    ``.json`` files are parsed as JSON only. Other text that starts with ``{`` or ``[`` is read
+    with JSON semantics when it is JSON, and as YAML (flow style) when it is not.
+    """
     limits = limits or Limits()
-    fmt = "json" if looks_like_json(text, source) else "yaml"
+    if looks_like_json(text, source):
+        strict = source.lower().endswith(".json")
+        jdoc = _load_json(text, source, limits)
+        json_syntax = jdoc.problems and jdoc.problems[0].rule == "MS301"
+        if strict or not json_syntax:
+            return _finish([jdoc], source)
+        docs = _load_yaml(text, source, limits)
+        if any(p.rule == "MS301" for d in docs for p in d.problems):
+            return _finish([jdoc], source)  # neither: JSON's message is the useful one
+        return _finish(docs, source)
+    return _finish(_load_yaml(text, source, limits), source)
+
+
+def _load_json(text: str, source: str, limits: Limits) -> LoadedDocument:
+    doc = LoadedDocument(source, 0, fmt="json")
+    result = _json.parse(text, max_depth=limits.max_depth, max_nodes=limits.max_nodes)
+    if result.problem is not None:
+        p = result.problem
+        doc.problems.append(LoadProblem(p.rule, p.message, p.line, p.column, p.hint, p.path))
+        return doc
+    doc.data = result.value
+    doc.positions = result.positions
+    return doc
+
+
+def _load_yaml(text: str, source: str, limits: Limits) -> list[LoadedDocument]:
     docs: list[LoadedDocument] = []
+    bad = _NOT_PRINTABLE.search(text)
+    if bad is not None:
+        char = bad.group(0)
+        return [LoadedDocument(source, 0, problems=[LoadProblem(
+            "MS306", f"control character U+{ord(char):04X} is not allowed in YAML", *_line_col(text, bad.start()),
+            hint=f'remove it, or write it as "\\u{ord(char):04x}" inside a double-quoted string')])]
     current: LoadedDocument | None = None
     builder: _Builder | None = None
     try:
         for ev in yaml.parse(text, Loader=_Loader):
             if isinstance(ev, yaml.DocumentStartEvent):
-                current = LoadedDocument(source, len(docs), fmt=fmt)
+                current = LoadedDocument(source, len(docs))
                 builder = _Builder(current, limits)
             elif isinstance(ev, yaml.DocumentEndEvent):
                 assert current is not None and builder is not None
@@ -383,43 +467,29 @@ def load_text(text: str, source: str = "<string>", limits: Limits | None = None)
             elif builder is not None:
                 builder.feed(ev)
     except _Abort as abort:
-        assert current is not None
-        current.problems.append(abort.problem)
-        current.positions.clear()
-        docs.append(current)
-        return docs
+        return _stop(docs, current, source, abort.problem)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = _mark(mark)
-        problem = exc.problem or str(exc)
-        if fmt == "json":
-            jp = _json_problem(text)
-            if jp is not None:
-                line, col, problem = jp
-        doc = current or LoadedDocument(source, len(docs), fmt=fmt)
-        doc.problems.append(LoadProblem("MS301", f"{fmt.upper()} syntax error: {problem}", line, col))
-        doc.positions.clear()
-        docs.append(doc)
-        return docs
-    except yaml.YAMLError as exc:  # reader errors (control characters, …)
-        doc = current or LoadedDocument(source, len(docs), fmt=fmt)
-        mark = getattr(exc, "problem_mark", None)
-        doc.problems.append(LoadProblem("MS306", f"unreadable characters: {exc}", *_mark(mark)))
-        docs.append(doc)
-        return docs
-    except RecursionError:  # pragma: no cover - the explicit stack should prevent this
-        doc = current or LoadedDocument(source, len(docs), fmt=fmt)
-        doc.problems.append(LoadProblem("MS305", "nesting too deep", 1, 1))
-        docs.append(doc)
-        return docs
-    if fmt == "json" and source.lower().endswith(".json") and len(docs) == 1 and not docs[0].problems:
-        jp = _json_problem(text)  # YAML is laxer than JSON (trailing commas, comments, tabs)
-        if jp is not None:
-            docs[0].problems.append(LoadProblem("MS301", f"JSON syntax error: {jp[2]}", jp[0], jp[1]))
-            docs[0].positions.clear()
-            return docs
-    if not docs or (all(d.data is None and not d.problems for d in docs) and len(docs) == 1):
-        empty = docs[0] if docs else LoadedDocument(source, 0, fmt=fmt)
+        problem = LoadProblem("MS301", f"YAML syntax error: {exc.problem or exc}", *_mark(mark))
+        return _stop(docs, current, source, problem)
+    except yaml.YAMLError as exc:  # pragma: no cover - the printable pre-scan catches reader errors
+        return _stop(docs, current, source, LoadProblem("MS306", f"unreadable characters: {exc}", 1, 1))
+    return docs
+
+
+def _stop(docs: list[LoadedDocument], current: LoadedDocument | None, source: str,
+          problem: LoadProblem) -> list[LoadedDocument]:
+    doc = current or LoadedDocument(source, len(docs))
+    doc.problems.append(problem)
+    doc.positions.clear()
+    docs.append(doc)
+    return docs
+
+
+def _finish(docs: list[LoadedDocument], source: str) -> list[LoadedDocument]:
+    """Empty files and documents, and top levels that are not mappings, become problems."""
+    if not docs or (len(docs) == 1 and docs[0].data is None and not docs[0].problems):
+        empty = docs[0] if docs else LoadedDocument(source, 0)
         empty.problems.append(LoadProblem("MS307", "no document: the file holds only comments or "
                                           "whitespace", 1, 1))
         return [empty]
@@ -436,16 +506,6 @@ def load_text(text: str, source: str = "<string>", limits: Limits | None = None)
                                             "with apiVersion, kind, metadata and spec",
                                             *doc.position("")))
     return docs
-
-
-def _json_problem(text: str) -> tuple[int, int, str] | None:
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as exc:
-        return exc.lineno, exc.colno, exc.msg
-    except RecursionError:
-        return 1, 1, "nesting too deep"
-    return None
 
 
 def load_bytes(raw: bytes, source: str, limits: Limits | None = None) -> list[LoadedDocument]:
@@ -465,19 +525,21 @@ def _too_big(size: int, limits: Limits) -> LoadProblem:
 
 
 class FileUnreadable(Exception):
-    """The path could not be read at all (missing, a directory, permissions): an I/O error."""
+    """The path could not be read at all (missing, a directory, a FIFO or device, permissions)."""
 
 
 def load_file(path: str | os.PathLike[str], limits: Limits | None = None) -> list[LoadedDocument]:
-    """Load a file from disk. Raises :class:`FileUnreadable` only for I/O errors."""
+    """Load a file from disk. Raises :class:`FileUnreadable` only for I/O errors.
+
+    Special files (FIFOs, devices) are refused without blocking; at most ``max_bytes + 1``
+    bytes are ever read.
+    """
     limits = limits or Limits()
     source = os.fspath(path)
     try:
-        size = os.stat(source).st_size
-        if size > limits.max_bytes:
-            return [LoadedDocument(source, 0, problems=[_too_big(size, limits)])]
-        with open(source, "rb") as fh:
-            raw = fh.read(limits.max_bytes + 1)
-    except OSError as exc:
-        raise FileUnreadable(f"{source}: {exc.strerror or exc}") from None
+        raw = read_regular(source, limits.max_bytes)
+    except TooLarge as exc:
+        return [LoadedDocument(source, 0, problems=[_too_big(exc.size, limits)])]
+    except InputError as exc:
+        raise FileUnreadable(str(exc)) from None
     return load_bytes(raw, source, limits)
