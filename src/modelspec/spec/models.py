@@ -15,10 +15,12 @@ Conventions:
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
+
+from ._numbers import number_problem
 
 API_VERSION = "piqc.ai/v1alpha1"
 KIND = "ModelSpec"
@@ -37,14 +39,48 @@ class _Model(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _reject_explicit_null(cls, data: Any) -> Any:
-        # The schema has no nullable field; `key: null` (or `key:` with no value in YAML)
-        # must fail here as it fails there.
+    def _json_values(cls, data: Any) -> Any:
+        # The models accept exactly what the schema accepts: no explicit null (the schema has
+        # no nullable field), no NaN/Infinity or numbers past 2**63, and JSON types for
+        # scalars (pydantic's lax mode would take "3" or true for a number, "yes" for a bool).
         if isinstance(data, dict):
+            kinds = _scalar_kinds(cls)
             for key, value in data.items():
                 if value is None:
                     raise ValueError(f"'{key}' must not be null")
+                problem = number_problem(value)
+                if problem is not None:
+                    raise ValueError(f"'{key}' {problem[1]}")
+                kind = kinds.get(key)
+                if kind is not None and not _is_json_kind(value, kind):
+                    raise ValueError(f"'{key}' must be {'an' if kind == 'integer' else 'a'} {kind}")
         return data
+
+
+def _is_json_kind(value: Any, kind: str) -> bool:
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return kind == "number" or isinstance(value, int) or value.is_integer()
+
+
+_KINDS: dict[type, dict[str, str]] = {}
+
+
+def _scalar_kinds(cls: type[BaseModel]) -> dict[str, str]:
+    """Field name and alias → "integer", "number" or "boolean", for the scalar fields of ``cls``."""
+    kinds = _KINDS.get(cls)
+    if kinds is None:
+        kinds = {}
+        for name, info in cls.model_fields.items():
+            args = [a for a in get_args(info.annotation) if a is not type(None)] or [info.annotation]
+            kind = {int: "integer", float: "number", bool: "boolean"}.get(args[0]) if len(args) == 1 else None
+            if kind is not None:
+                kinds[name] = kind
+                kinds[info.alias or name] = kind
+        _KINDS[cls] = kinds
+    return kinds
 
 
 # --------------------------------------------------------------------------------------------

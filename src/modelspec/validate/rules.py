@@ -3,7 +3,7 @@
 ``docs/rules.md`` is generated from this table (``python -m modelspec.validate.rules``) and a
 test fails when the two differ, so the documentation cannot drift from the code.
 
-Ranges: MS1xx schema, MS2xx semantics, MS3xx loader and input.
+Ranges: MS1xx schema, MS2xx semantics, MS3xx loader and input (MS399: internal error).
 """
 
 from __future__ import annotations
@@ -32,9 +32,10 @@ RULES: dict[str, Rule] = {
              "otherwise be ignored silently. The hint names the closest allowed key."),
         Rule("MS102", _E, "missing required key", "The schema requires this key."),
         Rule("MS103", _E, "wrong type", "The value has the wrong JSON type; YAML 1.1 readings (`no`, `010`, "
-             "`1:30`, dates) are named in the hint."),
+             "`1:30`, dates) are named in the hint. `.nan` and `.inf` are not JSON numbers."),
         Rule("MS104", _E, "value not allowed", "The value is not one of the allowed words (enum or const)."),
-        Rule("MS105", _E, "value out of range", "A number is below its minimum or above its maximum."),
+        Rule("MS105", _E, "value out of range", "A number is below its minimum or above its maximum; "
+             "every number must also lie within ±(2^63-1), the 64-bit range Kubernetes and Go readers use."),
         # -- semantics -----------------------------------------------------------------------
         Rule("MS201", _E, "minReplicas > maxReplicas", "An autoscaler cannot satisfy min above max."),
         Rule("MS202", _E, "warm pool larger than maxReplicas", "Warm replicas count against maxReplicas."),
@@ -95,6 +96,10 @@ RULES: dict[str, Rule] = {
         Rule("MS309", _E, "unsupported YAML tag", "Only plain data is accepted (no !!python/… tags)."),
         Rule("MS310", _W, "YAML 1.1 number trap", "A plain `010` is read as octal 8 and `1:30` as 90; "
              "write the number you mean or quote the text."),
+        # -- internal ------------------------------------------------------------------------
+        Rule("MS399", _E, "internal error", "A check raised an exception on this document (a bug in "
+             "modelspec). The document is reported invalid with the exception named; the other "
+             "rules and the other files are still checked and reported."),
     ]
 }
 

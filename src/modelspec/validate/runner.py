@@ -42,10 +42,13 @@ class Validator:
                 for p in doc.problems
             )
             return report
-        report.findings.extend(self.checker.check(doc))
-        if self.semantic and not report.findings:
-            report.findings.extend(semantic.run(doc))
-            report.findings.extend(refs.check(doc, base or Path.cwd(), self_path, self))
+        try:
+            report.findings.extend(self.checker.check(doc))
+            if self.semantic and not report.findings:
+                report.findings.extend(semantic.run(doc))
+                report.findings.extend(refs.check(doc, base or Path.cwd(), self_path, self))
+        except Exception as exc:  # a bug must cost one document, not the run
+            report.findings.append(semantic.internal_error("the validator", exc))
         report.findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
         return report
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+from ..spec._numbers import bad_numbers
 from ..spec.loader import LoadedDocument, escape_pointer_token
 from ._fastschema import Check, Unsupported, compile_schema
 from .findings import Finding, Severity
@@ -64,14 +65,26 @@ class SchemaChecker:
         return bool(self._jsonschema().is_valid(data))
 
     def check(self, doc: LoadedDocument) -> list[Finding]:
+        findings = [self._number_finding(doc, pointer, value, problem)
+                    for pointer, value, problem in bad_numbers(doc.data)]
         if self.is_valid(doc.data):
-            return []
-        findings: list[Finding] = []
+            return findings
+        seen = {f.path for f in findings}
         errors = sorted(self._jsonschema().iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path)))
         for err in errors:
-            findings.extend(self._convert(doc, err))
+            findings.extend(f for f in self._convert(doc, err) if f.path not in seen)
         findings.sort(key=lambda f: (f.line or 0, f.column or 0))
         return findings
+
+    @staticmethod
+    def _number_finding(doc: LoadedDocument, pointer: str, value: Any, problem: tuple[str, str]) -> Finding:
+        """NaN, Infinity and numbers past 2**63: refused here exactly as the models refuse them."""
+        rule, reason = problem
+        line, col = doc.position(pointer)
+        text = doc.traps[pointer].text if pointer in doc.traps else repr(value)
+        shown = f"{text[:12]}… ({len(text)} characters)" if len(text) > 24 else text
+        hint = "write a finite number" if rule == "MS103" else "no count, size or limit is that large"
+        return Finding(rule, Severity.ERROR, f"{pointer or '/'} {shown} {reason}", pointer, line, col, hint)
 
     def _convert(self, doc: LoadedDocument, err: Any) -> list[Finding]:
         pointer = "".join("/" + escape_pointer_token(str(p)) for p in err.absolute_path)

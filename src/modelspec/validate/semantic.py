@@ -7,12 +7,14 @@ shape the rules expect. Each rule is a small function registered with ``@rule``.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ..spec import accelerators, vocab
+from ..spec._numbers import number_problem
 from ..spec.loader import LoadedDocument, escape_pointer_token
 from .findings import Finding
 from .rules import severity_of
@@ -22,6 +24,9 @@ from .uris import check_uri
 
 @dataclass(slots=True)
 class Context:
+    """The document plus typed accessors: each returns ``None`` (or empty) for a value of the
+    wrong shape, so a rule is total even under a looser ``--schema`` than the bundled one."""
+
     doc: LoadedDocument
 
     @property
@@ -37,13 +42,39 @@ class Context:
             node = node[key]
         return node
 
+    def text(self, dotted: str) -> str | None:
+        value = self.get(dotted)
+        return value if isinstance(value, str) else None
+
+    def number(self, dotted: str) -> float | None:
+        """A finite int or float (never a bool, never past the schema's 2**63 bound)."""
+        return _number(self.get(dotted))
+
+    def mapping(self, dotted: str) -> dict[str, Any]:
+        value = self.get(dotted)
+        return {str(k): v for k, v in value.items()} if isinstance(value, dict) else {}
+
+    def items(self, dotted: str) -> list[tuple[int, dict[str, Any]]]:
+        """``(index, item)`` for each mapping in the list at ``dotted``."""
+        value = self.get(dotted)
+        if not isinstance(value, list):
+            return []
+        return [(i, v) for i, v in enumerate(value) if isinstance(v, dict)]
+
     def finding(self, rule_id: str, pointer: str, message: str, hint: str | None = None) -> Finding:
         line, col = self.doc.position(pointer)
         return Finding(rule_id, severity_of(rule_id), message, pointer, line, col, hint)
 
 
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or number_problem(value) is not None:
+        return None
+    return value
+
+
 RuleFn = Callable[[Context], Iterator[Finding]]
 SEMANTIC_RULES: list[RuleFn] = []
+INTERNAL_ERROR = "MS399"
 
 
 def rule(fn: RuleFn) -> RuleFn:
@@ -56,11 +87,23 @@ def _ptr(dotted: str) -> str:
 
 
 def run(doc: LoadedDocument) -> list[Finding]:
+    """Every rule over ``doc``. A rule that raises becomes an MS399 finding for this document
+    (the other rules and the other files still report), never a lost run."""
     ctx = Context(doc)
     out: list[Finding] = []
     for fn in SEMANTIC_RULES:
-        out.extend(fn(ctx))
+        try:
+            out.extend(fn(ctx))
+        except Exception as exc:
+            out.append(internal_error(fn.__name__, exc))
     return out
+
+
+def internal_error(where: str, exc: BaseException) -> Finding:
+    detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return Finding(INTERNAL_ERROR, severity_of(INTERNAL_ERROR),
+                   f"internal error in {where}: {type(exc).__name__}{': ' + detail if detail else ''}",
+                   "", 1, 1, "this is a bug in modelspec: please report it with the document")
 
 
 # -- scaling ---------------------------------------------------------------------------------
@@ -68,11 +111,12 @@ def run(doc: LoadedDocument) -> list[Finding]:
 
 @rule
 def replicas(ctx: Context) -> Iterator[Finding]:
-    lo, hi = ctx.get("spec.operations.scaling.minReplicas"), ctx.get("spec.operations.scaling.maxReplicas")
+    lo = ctx.number("spec.operations.scaling.minReplicas")
+    hi = ctx.number("spec.operations.scaling.maxReplicas")
     if lo is not None and hi is not None and lo > hi:
         yield ctx.finding("MS201", _ptr("spec.operations.scaling.minReplicas"),
                           f"minReplicas {lo} is greater than maxReplicas {hi}")
-    warm = ctx.get("spec.operations.scaling.warmPool.size")
+    warm = ctx.number("spec.operations.scaling.warmPool.size")
     if warm is not None and hi is not None and warm > hi:
         yield ctx.finding("MS202", _ptr("spec.operations.scaling.warmPool.size"),
                           f"warmPool.size {warm} is greater than maxReplicas {hi}")
@@ -80,8 +124,8 @@ def replicas(ctx: Context) -> Iterator[Finding]:
 
 @rule
 def vllm_needs_max_len(ctx: Context) -> Iterator[Finding]:
-    framework = ctx.get("spec.identity.model.framework")
-    if isinstance(framework, str) and framework.lower() == "vllm" \
+    framework = ctx.text("spec.identity.model.framework")
+    if framework is not None and framework.lower() == "vllm" \
             and ctx.get("spec.runtime.batch.maxSequenceLengthTokens") is None:
         yield ctx.finding("MS203", _ptr("spec.identity.model.framework"),
                           "framework vllm requires spec.runtime.batch.maxSequenceLengthTokens",
@@ -93,8 +137,8 @@ def vllm_needs_max_len(ctx: Context) -> Iterator[Finding]:
 
 @rule
 def ports(ctx: Context) -> Iterator[Finding]:
-    serving = ctx.get("spec.operations.serving.port")
-    metrics = ctx.get("spec.operations.observability.metrics.port")
+    serving = ctx.number("spec.operations.serving.port")
+    metrics = ctx.number("spec.operations.observability.metrics.port")
     if serving is not None and serving == metrics:
         yield ctx.finding("MS204", _ptr("spec.operations.observability.metrics.port"),
                           f"metrics port {metrics} is the serving port too",
@@ -103,14 +147,14 @@ def ports(ctx: Context) -> Iterator[Finding]:
 
 @rule
 def probes(ctx: Context) -> Iterator[Finding]:
-    timeout = ctx.get("spec.operations.serving.timeoutSeconds")
+    timeout = ctx.number("spec.operations.serving.timeoutSeconds")
     for name in ("readinessProbe", "livenessProbe"):
         base = f"spec.operations.serving.{name}"
-        path = ctx.get(f"{base}.path")
-        if isinstance(path, str) and not path.startswith("/"):
+        path = ctx.text(f"{base}.path")
+        if path is not None and not path.startswith("/"):
             yield ctx.finding("MS205", _ptr(f"{base}.path"), f"{name}.path `{path}` must start with '/'",
                               f"write /{path}")
-        probe_timeout = ctx.get(f"{base}.timeoutSeconds")
+        probe_timeout = ctx.number(f"{base}.timeoutSeconds")
         if probe_timeout is not None and timeout and probe_timeout > timeout:
             yield ctx.finding("MS206", _ptr(f"{base}.timeoutSeconds"),
                               f"{name}.timeoutSeconds {probe_timeout} exceeds serving.timeoutSeconds {timeout}")
@@ -118,23 +162,24 @@ def probes(ctx: Context) -> Iterator[Finding]:
 
 @rule
 def latency_targets(ctx: Context) -> Iterator[Finding]:
-    timeout = ctx.get("spec.operations.serving.timeoutSeconds")
-    p95 = ctx.get("spec.operations.scaling.targetLatencyMsP95")
+    timeout = ctx.number("spec.operations.serving.timeoutSeconds")
+    p95 = ctx.number("spec.operations.scaling.targetLatencyMsP95")
     if timeout and p95 is not None and timeout * 1000 < p95:
         yield ctx.finding("MS207", _ptr("spec.operations.serving.timeoutSeconds"),
                           f"timeoutSeconds {timeout} ({timeout * 1000} ms) is below targetLatencyMsP95 {p95:g} ms")
-    rps = ctx.get("spec.operations.scaling.targetRps")
-    conc = ctx.get("spec.operations.serving.maxConcurrency")
-    hi = ctx.get("spec.operations.scaling.maxReplicas")
-    if rps and p95 and conc and hi is not None:
-        needed = rps * p95 / 1000.0
-        capacity = conc * hi
+    rps = ctx.number("spec.operations.scaling.targetRps")
+    conc = ctx.number("spec.operations.serving.maxConcurrency")
+    hi = ctx.number("spec.operations.scaling.maxReplicas")
+    if rps and p95 and conc and conc > 0 and hi is not None:
+        # numbers are below 2**63 (schema), so these products stay finite floats
+        needed = float(rps) * float(p95) / 1000.0
+        capacity = float(conc) * float(hi)
         if needed > capacity:
             yield ctx.finding(
                 "MS208", _ptr("spec.operations.scaling.targetRps"),
                 f"targetRps {rps:g} × p95 {p95:g} ms needs {needed:.1f} requests in flight, "
-                f"but maxConcurrency {conc} × maxReplicas {hi} allows {capacity}",
-                f"raise maxReplicas to at least {-(-needed // conc):.0f} or lower the targets")
+                f"but maxConcurrency {conc} × maxReplicas {hi} allows {capacity:g}",
+                f"raise maxReplicas to at least {math.ceil(needed / float(conc)):d} or lower the targets")
 
 
 # -- vocabularies ----------------------------------------------------------------------------
@@ -142,12 +187,12 @@ def latency_targets(ctx: Context) -> Iterator[Finding]:
 
 @rule
 def precision(ctx: Context) -> Iterator[Finding]:
-    value = ctx.get("spec.identity.model.precision")
-    if isinstance(value, str) and vocab.canonical_precision(value) is None:
+    value = ctx.text("spec.identity.model.precision")
+    if value is not None and vocab.canonical_precision(value) is None:
         close = vocab.suggest(value, list(vocab.PRECISION_BYTES) + list(vocab.PRECISION_ALIASES))
         yield ctx.finding("MS209", _ptr("spec.identity.model.precision"), f"unknown precision `{value}`",
                           f"did you mean `{close}`?" if close else "known: " + ", ".join(vocab.PRECISION_BYTES))
-    for i, variant in enumerate(ctx.get("spec.identity.model.variants") or []):
+    for i, variant in ctx.items("spec.identity.model.variants"):
         p = variant.get("precision")
         if isinstance(p, str) and vocab.canonical_precision(p) is None:
             close = vocab.suggest(p, list(vocab.PRECISION_BYTES))
@@ -162,10 +207,12 @@ def precision(ctx: Context) -> Iterator[Finding]:
 
 @rule
 def accelerator(ctx: Context) -> Iterator[Finding]:
-    acc = ctx.get("spec.runtime.accelerator") or {}
-    vendor = str(acc.get("vendor", "")).lower()
+    acc = ctx.mapping("spec.runtime.accelerator")
+    vendor_text = acc.get("vendor")
+    vendor = vendor_text.lower() if isinstance(vendor_text, str) else ""
+    alternatives = acc.get("alternatives")
     types = [("type", acc.get("type"))]
-    types += [(f"alternatives/{i}", t) for i, t in enumerate(acc.get("alternatives") or [])]
+    types += [(f"alternatives/{i}", t) for i, t in enumerate(alternatives if isinstance(alternatives, list) else [])]
     for where, gpu_type in types:
         if not isinstance(gpu_type, str):
             continue
@@ -179,13 +226,13 @@ def accelerator(ctx: Context) -> Iterator[Finding]:
         owner = accelerators.KNOWN_TYPES[canon]
         if vendor and vendor in accelerators.VENDORS and owner != vendor:
             yield ctx.finding("MS211", pointer, f"accelerator type `{gpu_type}` is made by {owner}, "
-                              f"but vendor is `{acc.get('vendor')}`")
+                              f"but vendor is `{vendor_text}`")
 
 
 @rule
 def log_level(ctx: Context) -> Iterator[Finding]:
-    level = ctx.get("spec.operations.observability.logging.level")
-    if isinstance(level, str) and level.lower() not in vocab.LOG_LEVELS:
+    level = ctx.text("spec.operations.observability.logging.level")
+    if level is not None and level.lower() not in vocab.LOG_LEVELS:
         close = vocab.suggest(level, vocab.LOG_LEVELS)
         yield ctx.finding("MS225", _ptr("spec.operations.observability.logging.level"),
                           f"unknown log level `{level}`", f"did you mean `{close}`?" if close else None)
@@ -196,10 +243,10 @@ def log_level(ctx: Context) -> Iterator[Finding]:
 
 @rule
 def artifact_uris(ctx: Context) -> Iterator[Finding]:
-    places = [(f"/spec/identity/model/artifacts/{k}", v)
-              for k, v in (ctx.get("spec.identity.model.artifacts") or {}).items()]
+    places = [(f"/spec/identity/model/artifacts/{escape_pointer_token(k)}", v)
+              for k, v in ctx.mapping("spec.identity.model.artifacts").items()]
     places += [(f"/spec/identity/model/variants/{i}/uri", v.get("uri"))
-               for i, v in enumerate(ctx.get("spec.identity.model.variants") or [])]
+               for i, v in ctx.items("spec.identity.model.variants")]
     for pointer, uri in places:
         if not isinstance(uri, str):
             continue
@@ -226,13 +273,13 @@ def _label_key_problem(key: str) -> str | None:
 
 @rule
 def kubernetes_names(ctx: Context) -> Iterator[Finding]:
-    name = ctx.get("metadata.name")
-    if isinstance(name, str) and (len(name) > 253 or not _DNS_SUBDOMAIN.match(name)):
+    name = ctx.text("metadata.name")
+    if name is not None and (len(name) > 253 or not _DNS_SUBDOMAIN.match(name)):
         fixed = re.sub(r"[^a-z0-9.-]+", "-", name.lower()).strip("-.") or None
         yield ctx.finding("MS214", "/metadata/name",
                           f"metadata.name `{name}` is not a Kubernetes name (lower-case a-z, 0-9, '-', '.')",
                           f"e.g. `{fixed}`" if fixed and fixed != name else None)
-    for key, value in (ctx.get("metadata.labels") or {}).items():
+    for key, value in ctx.mapping("metadata.labels").items():
         pointer = f"/metadata/labels/{escape_pointer_token(key)}"
         problem = _label_key_problem(key)
         if problem:
@@ -240,7 +287,7 @@ def kubernetes_names(ctx: Context) -> Iterator[Finding]:
         if isinstance(value, str) and value and (len(value) > 63 or not _LABEL_NAME.match(value)):
             yield ctx.finding("MS215", pointer, f"label value `{value}` for `{key}` is not a valid label value "
                               "(≤ 63 chars of [A-Za-z0-9._-], alphanumeric at both ends)")
-    for key in ctx.get("metadata.annotations") or {}:
+    for key in ctx.mapping("metadata.annotations"):
         problem = _label_key_problem(key)
         if problem:
             yield ctx.finding("MS215", f"/metadata/annotations/{escape_pointer_token(key)}",
@@ -252,7 +299,7 @@ def kubernetes_names(ctx: Context) -> Iterator[Finding]:
 
 @rule
 def environment(ctx: Context) -> Iterator[Finding]:
-    for name, value in (ctx.get("spec.runtime.environment.variables") or {}).items():
+    for name, value in ctx.mapping("spec.runtime.environment.variables").items():
         pointer = f"/spec/runtime/environment/variables/{escape_pointer_token(name)}"
         if not _ENV_NAME.match(name):
             yield ctx.finding("MS216", pointer, f"environment variable name `{name}` is not valid")
@@ -273,8 +320,8 @@ def environment(ctx: Context) -> Iterator[Finding]:
 @rule
 def pii_logging(ctx: Context) -> Iterator[Finding]:
     allowed = ctx.get("spec.governance.compliance.pii.allowed")
-    level = ctx.get("spec.operations.observability.logging.level")
-    if allowed is False and isinstance(level, str) and level.lower() in ("debug", "trace"):
+    level = ctx.text("spec.operations.observability.logging.level")
+    if allowed is False and level is not None and level.lower() in ("debug", "trace"):
         yield ctx.finding("MS218", _ptr("spec.operations.observability.logging.level"),
                           f"logging level `{level}` while pii.allowed is false: debug logs usually hold prompts")
 
@@ -285,8 +332,10 @@ def pii_logging(ctx: Context) -> Iterator[Finding]:
 @rule
 def dependency_ids(ctx: Context) -> Iterator[Finding]:
     seen: dict[str, int] = {}
-    for i, dep in enumerate(ctx.get("spec.pipeline.dependencies") or []):
+    for i, dep in ctx.items("spec.pipeline.dependencies"):
         dep_id = dep.get("id")
+        if not isinstance(dep_id, str):
+            continue
         if dep_id in seen:
             yield ctx.finding("MS219", f"/spec/pipeline/dependencies/{i}/id",
                               f"dependency id `{dep_id}` repeats dependency {seen[dep_id]}")
@@ -311,7 +360,7 @@ def yaml_number_traps(ctx: Context) -> Iterator[Finding]:
 
 @rule
 def accelerator_capacity(ctx: Context) -> Iterator[Finding]:
-    model = ctx.get("spec.identity.model") or {}
+    model = ctx.mapping("spec.identity.model")
     if not (model.get("architecture") or model.get("id")):
         return
     from ..resolve.engine import declared_fit
