@@ -4,28 +4,19 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
 
 
 def _read_schema(path: str) -> dict[str, Any]:
-    try:
-        schema = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise click.UsageError(f"cannot read schema {path}: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise click.UsageError(f"schema {path} is not valid JSON: {exc}") from None
-    if not isinstance(schema, dict):
-        raise click.UsageError(f"schema {path} is not a JSON object")
-    try:
-        import jsonschema
+    from ..validate.schema_file import SchemaFileError, load_schema_file
 
-        jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator).check_schema(schema)
-    except jsonschema.SchemaError as exc:
-        raise click.UsageError(f"schema {path} is not a valid JSON Schema: {exc.message}") from None
-    return schema
+    try:
+        return load_schema_file(path)
+    except SchemaFileError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
 
 
 @click.command()

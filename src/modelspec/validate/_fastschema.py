@@ -24,8 +24,15 @@ _HANDLED = {"type", "properties", "required", "additionalProperties", "items", "
 _TYPES = {"string", "object", "array", "boolean", "null", "integer", "number"}
 
 
+# Drafts whose meaning of the handled keywords is the one implemented here. Draft-04 differs
+# (boolean exclusiveMinimum, 1.0 is not an integer), drafts before 2019-09 ignore siblings of
+# "$ref": a schema naming any other draft goes to jsonschema.
+_DRAFTS_2019 = {"https://json-schema.org/draft/2020-12/schema", "https://json-schema.org/draft/2019-09/schema"}
+_DRAFTS_06_07 = {"http://json-schema.org/draft-07/schema", "http://json-schema.org/draft-06/schema"}
+
+
 class Unsupported(Exception):
-    """The schema uses a keyword this compiler does not implement."""
+    """The schema uses a keyword (or a draft) this compiler does not implement exactly."""
 
 
 def _is_type(value: Any, name: str) -> bool:
@@ -49,22 +56,53 @@ def _is_type(value: Any, name: str) -> bool:
 
 
 def _equal(a: Any, b: Any) -> bool:
+    """JSON equality: 1 == 1.0, but true != 1, and containers compare element by element."""
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, dict) or isinstance(b, dict):
+        return (isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys()
+                and all(_equal(a[k], b[k]) for k in a))
+    if isinstance(a, list) or isinstance(b, list):
+        return (isinstance(a, list) and isinstance(b, list) and len(a) == len(b)
+                and all(_equal(x, y) for x, y in zip(a, b, strict=True)))
     return bool(a == b)
+
+
+def _draft(root: dict[str, Any]) -> bool:
+    """Whether sibling keywords of ``$ref`` apply (2019-09 and later); Unsupported for other drafts."""
+    uri = root.get("$schema", "https://json-schema.org/draft/2020-12/schema")
+    uri = uri.rstrip("#") if isinstance(uri, str) else uri
+    if uri in _DRAFTS_2019:
+        return True
+    if uri in _DRAFTS_06_07:
+        return False
+    raise Unsupported(f"$schema {uri!r}")
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise Unsupported(f"bound {value!r}")
+    return value
 
 
 def compile_schema(root: dict[str, Any]) -> Check:
     """Compile ``root`` to a predicate; raises :class:`Unsupported` for unknown keywords."""
     compiled_refs: dict[str, Check] = {}
+    ref_siblings = _draft(root)
 
     def resolve(ref: str) -> Check:
-        if not ref.startswith("#/"):
+        if not ref.startswith("#/") or "%" in ref:
             raise Unsupported(f"$ref {ref!r}")
         if ref not in compiled_refs:
             target: Any = root
             for token in ref[2:].split("/"):
-                target = target[token.replace("~1", "/").replace("~0", "~")]
+                key = token.replace("~1", "/").replace("~0", "~")
+                if isinstance(target, dict) and key in target:
+                    target = target[key]
+                elif isinstance(target, list) and key.isdigit() and int(key) < len(target):
+                    target = target[int(key)]
+                else:
+                    raise Unsupported(f"dangling $ref {ref!r}")
             holder: list[Check] = []
             compiled_refs[ref] = lambda v: holder[0](v)  # allows recursive schemas
             holder.append(build(target))
@@ -80,12 +118,17 @@ def compile_schema(root: dict[str, Any]) -> Check:
         unknown = set(schema) - _HANDLED - _ANNOTATIONS
         if unknown:
             raise Unsupported(", ".join(sorted(unknown)))
+        if "$id" in schema and schema is not root:
+            raise Unsupported("nested $id")
+        _shapes(schema)
         checks: list[Check] = []
         if "$ref" in schema:
+            if not isinstance(schema["$ref"], str) or (not ref_siblings and len(set(schema) - _ANNOTATIONS) > 1):
+                raise Unsupported("$ref with sibling keywords before draft 2019-09")
             checks.append(resolve(schema["$ref"]))
         if "type" in schema:
             types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-            if not set(types) <= _TYPES:
+            if not all(isinstance(t, str) for t in types) or not set(types) <= _TYPES:
                 raise Unsupported(f"type {types!r}")
             checks.append(_typed(tuple(types)))
         if "enum" in schema:
@@ -108,6 +151,23 @@ def compile_schema(root: dict[str, Any]) -> Check:
         return lambda v: all(c(v) for c in checks)
 
     return build(root)
+
+
+def _shapes(schema: dict[str, Any]) -> None:
+    """Keyword values of the shapes this compiler implements (tuple ``items`` is not one)."""
+    for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        if key in schema:
+            _number(schema[key])
+    if "enum" in schema and not isinstance(schema["enum"], list):
+        raise Unsupported("enum")
+    if "required" in schema and not (isinstance(schema["required"], list)
+                                     and all(isinstance(r, str) for r in schema["required"])):
+        raise Unsupported("required")
+    if "properties" in schema and not isinstance(schema["properties"], dict):
+        raise Unsupported("properties")
+    for key in ("items", "additionalProperties"):
+        if key in schema and not isinstance(schema[key], (bool, dict)):
+            raise Unsupported(key)
 
 
 def _typed(types: tuple[str, ...]) -> Check:
