@@ -42,7 +42,8 @@ def load_schema_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     result = _json.parse(text, max_depth=512, max_nodes=2_000_000)
     if result.problem is not None:
         p = result.problem
-        raise SchemaFileError(f"schema {name}:{p.line}:{p.column}: {p.message}")
+        detail = p.message.removeprefix("JSON syntax error: ")
+        raise SchemaFileError(f"schema {name}:{p.line}:{p.column}: not valid JSON: {detail}")
     schema = result.value
     if not isinstance(schema, dict):
         raise SchemaFileError(f"schema {name} is not a JSON object")
