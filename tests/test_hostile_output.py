@@ -117,3 +117,65 @@ def test_scan_output_missing_directory_exit_2(tmp_path: Path) -> None:
                    "-o", str(tmp_path / "missing" / "node.prom"), "--format", "prometheus")
     assert proc.returncode == 2
     _one_error_line(proc.stderr)
+
+
+def test_special_files_in_walked_directory_and_as_model_config_never_block(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    tree = tmp_path / "specs"
+    tree.mkdir()
+    shutil.copy(EXAMPLES / "00-minimal.modelspec.yaml", tree / "ok.modelspec.yaml")
+    os.mkfifo(tree / "pipe.yaml")  # a data name: sniffed without blocking, skipped
+    proc = subprocess.run([sys.executable, "-m", "modelspec", "validate", str(tree)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    os.mkfifo(tree / "pipe.modelspec.yaml")  # a spec name: reported as unreadable, never read
+    proc = subprocess.run([sys.executable, "-m", "modelspec", "validate", "--format", "json", str(tree)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    import json
+
+    out = json.loads(proc.stdout)
+    assert [f["findings"][0]["rule"] for f in out["files"] if f["path"].endswith("pipe.modelspec.yaml")] == ["MS300"]
+    assert any(f["path"].endswith("ok.modelspec.yaml") and f["valid"] for f in out["files"])
+    proc = subprocess.run([sys.executable, "-m", "modelspec", "resolve", str(SIZED), "--model-config",
+                           str(tree / "pipe.yaml")], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "FIFO" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_unreadable_subdirectory_is_an_io_error(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    tree = tmp_path / "specs"
+    (tree / "locked").mkdir(parents=True)
+    shutil.copy(EXAMPLES / "00-minimal.modelspec.yaml", tree / "ok.modelspec.yaml")
+    shutil.copy(EXAMPLES / "00-minimal.modelspec.yaml", tree / "locked" / "hidden.modelspec.yaml")
+    (tree / "locked").chmod(0)
+    tmp_path.chmod(0o755)
+    # root reads anything: run the child without the capabilities that bypass permissions
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv: permissions cannot be tested")
+        prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
+    try:
+        proc = subprocess.run([*prefix, sys.executable, "-m", "modelspec", "validate", "--format", "json", str(tree)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=60)
+    finally:
+        (tree / "locked").chmod(0o755)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    import json
+
+    out = json.loads(proc.stdout)
+    locked = [f for f in out["files"] if f["path"].endswith("locked")]
+    assert locked and locked[0]["findings"][0]["rule"] == "MS300"
+    assert "Permission denied" in locked[0]["findings"][0]["message"]

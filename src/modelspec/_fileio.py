@@ -58,11 +58,12 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
+def read_regular(path: str | os.PathLike[str], limit: int, *, head: bool = False) -> bytes:
     """The bytes of the regular file ``path``, at most ``limit`` of them.
 
     Raises :class:`InputError` for anything that is not a readable regular file (without ever
-    blocking on a FIFO or device) and :class:`TooLarge` when the file holds more than ``limit``.
+    blocking on a FIFO or device) and :class:`TooLarge` when the file holds more than ``limit``,
+    unless ``head`` asks for just the first ``limit`` bytes.
     """
     name = os.fspath(path)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
@@ -74,7 +75,7 @@ def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise InputError(f"{name}: {_kind(st.st_mode)}, not a regular file")
-        if st.st_size > limit:
+        if st.st_size > limit and not head:
             raise TooLarge(f"{name}: {st.st_size} bytes, over the {limit}-byte limit", st.st_size)
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)  # a regular file: plain reads from here on
@@ -90,9 +91,12 @@ def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
         raise InputError(f"{name}: {_reason(exc)}") from None
     finally:
         os.close(fd)
+    data = b"".join(chunks)
+    if head:
+        return data[:limit]
     if total > limit:  # the file grew after fstat
         raise TooLarge(f"{name}: over the {limit}-byte limit", total)
-    return b"".join(chunks)
+    return data
 
 
 def is_regular_file(path: str | os.PathLike[str]) -> bool:

@@ -163,12 +163,14 @@ def load_model_config(ref: str, base: Path | None = None) -> Architecture:
         path = base / path
     if path.is_dir():
         path = path / "config.json"
+    from .._fileio import InputError, read_regular
+
     try:
         import json
 
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ArchitectureError(f"cannot read model config {path}: {exc.strerror or exc}") from None
+        data = json.loads(read_regular(path, 16 * 1024 * 1024).decode("utf-8"))  # FIFOs never block
+    except InputError as exc:
+        raise ArchitectureError(f"cannot read model config {exc}") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise ArchitectureError(f"model config {path} is not valid JSON: {exc}") from None
     return arch_mod.from_hf_config(data, source=str(path))

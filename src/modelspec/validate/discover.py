@@ -6,6 +6,8 @@ import os
 import re
 from pathlib import Path
 
+from .._fileio import InputError, read_regular
+
 SPEC_SUFFIXES = (".modelspec.yaml", ".modelspec.yml", ".modelspec.json")
 DATA_SUFFIXES = (".yaml", ".yml", ".json")
 SKIP_DIRS = {"node_modules", "vendor", "venv", "site-packages", "__pycache__", "build", "dist", "third_party"}
@@ -14,10 +16,9 @@ _API_VERSION = re.compile(r"""^\s*["']?apiVersion["']?\s*:\s*["']?piqc\.ai/v1alp
 
 def declares_modelspec(path: Path) -> bool:
     """Cheap sniff: does the file's head declare ``apiVersion: piqc.ai/v1alpha1``?"""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(8192).decode("utf-8", "replace")
-    except OSError:
+    try:  # never blocks on a FIFO or device; those are not specs
+        head = read_regular(path, 8192, head=True).decode("utf-8", "replace")
+    except InputError:
         return False
     return bool(_API_VERSION.search(head))
 
@@ -25,7 +26,13 @@ def declares_modelspec(path: Path) -> bool:
 def walk(directory: Path) -> list[Path]:
     """ModelSpec files below ``directory``, sorted, skipping hidden and vendored folders."""
     found: list[Path] = []
-    for root, dirs, files in os.walk(directory):
+
+    def unreadable(exc: OSError) -> None:
+        # An unreadable subdirectory is listed as is: reading it fails, the run reports an
+        # I/O error (MS300, exit 2) instead of "all valid" for the files it could see.
+        found.append(Path(exc.filename) if exc.filename else directory)
+
+    for root, dirs, files in os.walk(directory, onerror=unreadable):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
         for name in sorted(files):
             if name.startswith("."):
