@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import PurePath
 from typing import Any
 
 from .._version import __version__
 from ..validate.findings import Report
 from ..validate.rules import RULES
+from ._escape import file_uri, printable
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -31,10 +31,10 @@ def render(report: Report, **_: object) -> str:
     index = {rid: i for i, rid in enumerate(used)}
     results: list[dict[str, Any]] = []
     for doc in report.files:
-        uri = PurePath(doc.path).as_posix() if not doc.path.startswith("<") else "stdin"
+        uri = file_uri(doc.path) if not doc.path.startswith("<") else "stdin"
         for f in doc.findings:
             region = {"startLine": f.line or 1, "startColumn": f.column or 1}
-            text = f.message + (f" ({f.hint})" if f.hint else "")
+            text = printable(f.message + (f" ({f.hint})" if f.hint else ""))
             results.append({
                 "ruleId": f.rule,
                 "ruleIndex": index[f.rule],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..validate.findings import Report
+from ._escape import printable
 
 
 def render(report: Report, *, quiet: bool = False, strict: bool = False) -> str:
@@ -12,10 +13,11 @@ def render(report: Report, *, quiet: bool = False, strict: bool = False) -> str:
         for f in doc.findings:
             if quiet and f.severity.value == "info":
                 continue
-            where = doc.path if f.line is None else f"{doc.path}:{f.line}:{f.column}"
+            path = printable(doc.path)
+            where = path if f.line is None else f"{path}:{f.line}:{f.column}"
             suffix = f" [document {doc.document}]" if doc.path in multi else ""
-            hint = f" ({f.hint})" if f.hint else ""
-            lines.append(f"{where}: {f.severity.value} {f.rule} {f.message}{hint}{suffix}")
+            hint = f" ({printable(f.hint)})" if f.hint else ""
+            lines.append(f"{where}: {f.severity.value} {f.rule} {printable(f.message)}{hint}{suffix}")
     if quiet:
         return "\n".join(lines) + ("\n" if lines else "")
     s = report.summary()
