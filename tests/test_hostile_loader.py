@@ -181,3 +181,30 @@ def _minimal() -> dict[str, Any]:
 
     data: dict[str, Any] = yaml.safe_load((EXAMPLES / "00-minimal.modelspec.yaml").read_text())
     return data
+
+
+_HOSTILE_STRINGS = st.one_of(
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12),
+    st.text(alphabet="\x85\u2028\u2029\x07\x1b\t\r\n \"'#:-?&*!|>%@`{}[],\\\ufeff\x9fé", max_size=10),
+    st.sampled_from(["on", "no", "~", "null", "1e5", "010", "1:30", "2024-01-01", "<<", "- x", "? x", "---",
+                     "...", " lead", "trail ", ".nan", "0x1F", "true"]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_to_yaml_and_to_json_round_trip_every_string(data: st.DataObject) -> None:
+    import modelspec
+    from modelspec.spec.schema import bundled
+
+    from .strategies import from_schema
+
+    doc = data.draw(from_schema(bundled()))
+    doc["metadata"]["name"] = data.draw(_HOSTILE_STRINGS)
+    doc["metadata"]["description"] = data.draw(_HOSTILE_STRINGS)
+    doc["metadata"]["labels"] = data.draw(st.dictionaries(_HOSTILE_STRINGS, _HOSTILE_STRINGS, max_size=3))
+    doc["spec"]["identity"]["model"]["id"] = data.draw(_HOSTILE_STRINGS)
+    spec = modelspec.ModelSpec.model_validate(doc)
+    assert modelspec.loads(spec.to_yaml()) == spec
+    assert modelspec.loads(spec.to_json(), source="x.json") == spec
+    assert modelspec.loads(spec.to_json(indent=None)) == spec

@@ -405,10 +405,36 @@ class ModelSpec(_Model):
         return self.model_dump(by_alias=True, exclude_none=True, mode="json")
 
     def to_yaml(self) -> str:
-        """YAML in wire form, keys in schema order, safe to feed back to :func:`modelspec.load`."""
+        """YAML in wire form, keys in schema order, safe to feed back to :func:`modelspec.load`.
+
+        ``loads(spec.to_yaml()) == spec`` for every string: see :func:`_yaml_dumper`.
+        """
         import yaml
 
-        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+        return yaml.dump(self.to_dict(), Dumper=_yaml_dumper(), sort_keys=False, allow_unicode=True)
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(by_alias=True, exclude_none=True, indent=indent)
+
+
+_DUMPER: list[type] = []
+_LINE_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+def _yaml_dumper() -> type:
+    """PyYAML's safe dumper, except that strings holding NEL, U+2028 or U+2029 are written
+    double-quoted (as ``\\N``, ``\\L``, ``\\P``). With ``allow_unicode`` PyYAML writes them raw in
+    plain or single-quoted scalars, where YAML folds them into spaces on the way back."""
+    if not _DUMPER:
+        import yaml
+
+        class _Dumper(yaml.SafeDumper):
+            pass
+
+        def represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+            style = '"' if any(c in data for c in _LINE_BREAKS) else None
+            return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+        _Dumper.add_representer(str, represent_str)
+        _DUMPER.append(_Dumper)
+    return _DUMPER[0]
