@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 
 from .errors import ModelSpecError
 
@@ -126,6 +125,8 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
+    import tempfile  # only writers pay for it; the validate path reads only
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(name)}.", suffix=".tmp", dir=directory)
     except OSError as exc:

@@ -31,6 +31,25 @@ spec:
 """  # 19 lines
 
 
+JSON_HEAD = """{
+  "apiVersion": "piqc.ai/v1alpha1",
+  "kind": "ModelSpec",
+  "metadata": {"name": "demo"},
+  "spec": {
+    "identity": {
+      "model": {
+        "id": "demo-7b",
+        "family": "demo",
+        "task": "chat",
+        "framework": "tgi"
+      }
+    },
+    "runtime": {"accelerator": {"vendor": "nvidia", "type": "l4", "count": 1}}
+  }
+}
+"""
+
+
 def with_ops(block: str) -> str:
     return HEAD + "  operations:\n" + block  # block starts at line 21
 
@@ -56,6 +75,17 @@ CASES: dict[str, tuple[str | bytes, str, int]] = {
     "python-tag.yaml": (HEAD.replace("name: demo", "name: !!python/object/apply:os.system [ls]"), "MS309", 4),
     "bad-json.modelspec.json": ('{\n  "apiVersion": "piqc.ai/v1alpha1",\n  "kind": "ModelSpec",\n}\n', "MS301", 4),
     "json-duplicate.modelspec.json": ('{\n  "apiVersion": "piqc.ai/v1alpha1",\n  "apiVersion": "x"\n}\n', "MS302", 3),
+    # -- hostile input (issue 13) -------------------------------------------------------------
+    "control-char.yaml": (HEAD.replace("name: demo", "name: de\x1bmo"), "MS306", 4),
+    "utf16-no-bom.yaml": (HEAD.encode("utf-16-le"), "MS306", 1),
+    "typed-keys-collide.yaml": (HEAD.replace("name: demo", "name: demo\n  labels:\n    1: a\n    '1': b"),
+                                "MS302", 7),
+    "json-lone-surrogate.modelspec.json": ('{\n  "apiVersion": "piqc.ai/v1alpha1",\n  "kind": "\\ud800"\n}\n',
+                                           "MS301", 3),
+    "json-exponent-as-string.modelspec.json": (JSON_HEAD.replace('"family": "demo"', '"family": 1e5'), "MS103", 9),
+    "count-nan.yaml": (HEAD.replace("count: 1", "count: .nan"), "MS103", 17),
+    "count-huge.yaml": (HEAD.replace("count: 1", "count: 1" + "0" * 400), "MS105", 17),
+    "count-1e20.yaml": (HEAD.replace("count: 1", "count: 1.0e+20"), "MS105", 17),
     # -- schema ------------------------------------------------------------------------------
     "missing-spec.yaml": ("apiVersion: piqc.ai/v1alpha1\nkind: ModelSpec\nmetadata:\n  name: demo\n", "MS102", 1),
     "missing-accelerator-count.yaml": (HEAD.replace("      count: 1\n", ""), "MS102", 14),
