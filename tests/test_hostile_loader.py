@@ -208,3 +208,34 @@ def test_to_yaml_and_to_json_round_trip_every_string(data: st.DataObject) -> Non
     assert modelspec.loads(spec.to_yaml()) == spec
     assert modelspec.loads(spec.to_json(), source="x.json") == spec
     assert modelspec.loads(spec.to_json(indent=None)) == spec
+
+
+_SNIPPETS = st.sampled_from([
+    "!!int 1.5", "!!float x", "!!bool maybe", "!!timestamp x", "!!binary AAAA", "2024-13-45", "1" * 4400,
+    "&a x", "*a", "*nope", "<<: *a", "? [a]", "{", "[", "]", "}", "'", '"', "\\ud800", "\t", "\x85", "\ufeff",
+    "---", "...", "%YAML 1.1", "- ", ": ", "#", "|", ">-", "!custom", ".nan", "0o17", "0x_", "1_000", "~",
+    "\x00", "\x1b[31m", "\u2028", "é",
+])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_loader_never_raises_on_mutated_specs(data: st.DataObject) -> None:
+    base = (EXAMPLES / "08-full-production.modelspec.yaml").read_text()
+    text = base
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = data.draw(st.integers(0, len(text)))
+        text = text[:at] + data.draw(_SNIPPETS | st.text(max_size=4)) + text[at:]
+    for source in ("x.yaml", "x.json"):
+        for doc in load_bytes(text.encode("utf-8", "surrogatepass"), source):
+            for p in doc.problems:
+                assert p.rule.startswith("MS") and p.line and p.column
+    reports = Validator().validate_text(text, "x.yaml")
+    assert all(f.rule != "MS399" for r in reports for f in r.findings)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=200))
+def test_loader_never_raises_on_bytes(raw: bytes) -> None:
+    for source in ("x.yaml", "x.json"):
+        load_bytes(raw, source)

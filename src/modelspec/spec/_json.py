@@ -136,8 +136,8 @@ class _Parser:
         if m.group(1) or m.group(2):
             return float(token), m.end()
         if len(token) > _MAX_DIGITS:
-            raise self.fail(i, f"integer of {len(token)} digits", rule="MS304",
-                            hint="no count or size needs that many digits")
+            raise self.fail(i, f"integer of {len(token)} digits is beyond the 64-bit range", rule="MS105",
+                            hint="no count, size or limit is that large")
         return int(token), m.end()
 
     # -- structure -------------------------------------------------------------------------

@@ -45,7 +45,8 @@ _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 _MERGE = "tag:yaml.org,2002:merge"
-_KNOWN_SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, "tag:yaml.org,2002:binary"}
+# Plain data only: !!binary would hand bytes, which JSON (and so the schema) has no type for.
+_KNOWN_SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP}
 
 _OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
 
@@ -262,10 +263,22 @@ class _Builder:
         node = yaml.ScalarNode(tag, value, ev.start_mark, ev.end_mark, ev.style)
         try:
             result = self.constructor.construct_object(node)
-        except yaml.YAMLError as exc:
-            raise _Abort(LoadProblem("MS301", f"bad {tag.rsplit(':', 1)[-1]} value {value!r}: {exc}",
-                                     *_mark(ev.start_mark))) from None
+        except Exception as exc:  # PyYAML's constructors raise ValueError, KeyError, … on odd text
+            return self._unconstructible(ev, tag, exc)
         return result, tag
+
+    def _unconstructible(self, ev: Any, tag: str, exc: Exception) -> tuple[Any, str]:
+        """A scalar whose resolved type cannot be built: ``2024-13-45``, ``!!int 1.5``, 5000 digits."""
+        value: str = ev.value
+        pos = _mark(ev.start_mark)
+        if tag == _INT and "digits" in str(exc):
+            raise _Abort(LoadProblem("MS105", f"integer of {len(value)} digits is beyond the 64-bit range", *pos,
+                                     hint="no count, size or limit is that large"))
+        if ev.tag in (None, "!"):
+            return value, _STR  # implicitly typed only by its look (an impossible date): it is text
+        kind = tag.rsplit(":", 1)[-1]
+        detail = str(exc).splitlines()[0][:120] if isinstance(exc, ValueError) and str(exc) else f"not a {kind}"
+        raise _Abort(LoadProblem("MS301", f"bad {kind} value {value[:40]!r}: {detail}", *pos))
 
     def _note_trap(self, pointer: str, ev: Any, tag: str, value: Any) -> None:
         if not ev.implicit[0] or ev.style:
