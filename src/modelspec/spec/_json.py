@@ -97,7 +97,10 @@ class _Parser:
         m = _STRING.match(self.text, i)
         if m is None:
             raise self._string_error(i)
-        value: str = json.loads(m.group(0))
+        token = m.group(0)
+        if "\\" not in token:  # the common case: no escapes, the text is the value
+            return token[1:-1], m.end()
+        value: str = json.loads(token)
         bad = _SURROGATE.search(value)
         if bad is not None:
             raise self.fail(i, f"lone surrogate \\u{ord(bad.group(0)):04x} is not a character",
@@ -251,6 +254,9 @@ def parse(text: str, *, max_depth: int, max_nodes: int) -> JsonResult:
     """Parse one JSON text; a problem comes back in ``result.problem``, never as an exception."""
     parser = _Parser(text, max_depth, max_nodes)
     try:
+        raw = _SURROGATE.search(text)  # only a str handed in by a caller can hold one
+        if raw is not None:
+            raise parser.fail(raw.start(), "lone surrogate is not a character")
         parser.run()
     except _Stop as stop:
         return JsonResult(problem=stop.problem)
