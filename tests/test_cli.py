@@ -37,7 +37,7 @@ def test_json_contract(tmp_path: Path) -> None:
     assert proc.returncode == 1
     out = json.loads(proc.stdout)
     assert set(out) == {"files", "summary"}
-    assert out["summary"] == {"files": 2, "valid": 1, "invalid": 1, "errors": 1, "warnings": 0}
+    assert out["summary"] == {"files": 2, "valid": 1, "invalid": 1, "errors": 1, "warnings": 0, "skipped": 0}
     bad = out["files"][1]
     assert set(bad) == {"path", "document", "valid", "findings"}
     assert bad["valid"] is False and bad["document"] == 0

@@ -2,38 +2,100 @@
 
 Each command turns options into library calls and the result into an exit code; no checking
 logic lives here. Exit codes: 0 success, 1 findings at the failing level, 2 usage or I/O error.
+
+The group is lazy: a sub-command's module is imported only when that command runs (or its help
+is shown), so ``modelspec --help``/``--version`` and ``modelspec validate`` never pay for the
+resolver's or the scanners' imports.
 """
 
 from __future__ import annotations
+
+import importlib
+import sys
 
 import click
 
 from .._version import __version__
 
+DISTRIBUTION = "modelspec-sdk"
+# command name -> (module under modelspec.cli, attribute, one-line help for the command list)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "validate": ("validate", "validate", "Validate ModelSpec files, directories, or '-' for stdin."),
+    "schema": ("validate", "schema", "Print the ModelSpec JSON Schema (draft 2020-12)."),
+    "explain": ("explain", "explain", "Describe a spec field: type, rules, allowed values."),
+    "resolve": ("resolve", "resolve", "Pick GPU type and count, weight variant and batch size for a spec."),
+    "gpus": ("resolve", "gpus", "List the GPU catalog the resolver uses."),
+    "scan": ("scan", "scan", "Compare what runs with what the spec declares (drift)."),
+}
+# a missing third-party module -> the extra that installs it
+EXTRAS = {"kubernetes": "scan", "pynvml": "scan", "psutil": "scan", "httpx": "scan"}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="modelspec")
+
+class LazyGroup(click.Group):
+    """Imports a command's module on first use; lists commands from :data:`COMMANDS`."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module, attr, _ = entry
+        command = getattr(importlib.import_module(f".{module}", __package__), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # The command list comes from the table, so `modelspec --help` imports no command module.
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, help_line) for name, (_, _, help_line) in COMMANDS.items()])
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="modelspec",
+                      message=f"%(prog)s %(version)s ({DISTRIBUTION})")
 def cli() -> None:
-    """Validate, resolve and scan ModelSpec files (apiVersion piqc.ai/v1alpha1)."""
+    """Validate, resolve and scan ModelSpec files (apiVersion piqc.ai/v1alpha1).
+
+    Shell completion (bash, zsh, fish): eval "$(_MODELSPEC_COMPLETE=bash_source modelspec)".
+    """
 
 
-def _register() -> None:
-    """Attach the sub-commands; each lives in its own module (validate, resolve, scan)."""
-    from .resolve import gpus, resolve
-    from .scan import scan
-    from .validate import schema, validate
-
-    for command in (validate, schema, resolve, gpus, scan):
-        cli.add_command(command)
-
-
-_register()
+def missing_extra(exc: ModuleNotFoundError) -> str | None:
+    """The one-line error for a command whose optional dependency is not installed."""
+    root = (exc.name or "").split(".")[0]
+    extra = EXTRAS.get(root)
+    if extra is None:
+        return None
+    return (f"error: this command needs the '{root}' package from the [{extra}] extra: "
+            f"pip install '{DISTRIBUTION}[{extra}]'")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point for the ``modelspec`` script and ``python -m modelspec``."""
+    """Entry point for the ``modelspec`` script and ``python -m modelspec``.
+
+    Every error is one ``error: …`` line on stderr with exit code 2 (click's own usage errors
+    included), never a traceback.
+    """
     try:
-        cli.main(args=argv, prog_name="modelspec", standalone_mode=True)
+        result = cli.main(args=argv, prog_name="modelspec", standalone_mode=False)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
-    return 0
+    except click.UsageError as exc:
+        where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        print(f"error: {exc.format_message()}{where}", file=sys.stderr)
+        return 2
+    except click.ClickException as exc:
+        print(f"error: {exc.format_message()}", file=sys.stderr)
+        return exc.exit_code if exc.exit_code else 2
+    except click.Abort:
+        print("error: aborted", file=sys.stderr)
+        return 130
+    except ModuleNotFoundError as exc:
+        message = missing_extra(exc)
+        if message is None:
+            raise
+        print(message, file=sys.stderr)
+        return 2
+    return result if isinstance(result, int) else 0

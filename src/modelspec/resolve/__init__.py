@@ -22,3 +22,8 @@ __all__ = [
     "resolve",
     "spec_with_resolution",
 ]
+
+# `modelspec.resolve(...)` calls `resolve` (see modelspec/_callable.py).
+from .._callable import make_callable
+
+make_callable(__name__, resolve)

@@ -68,8 +68,12 @@ class SchemaChecker:
             return []
         findings: list[Finding] = []
         errors = sorted(self._jsonschema().iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path)))
-        for err in errors:
-            findings.extend(self._convert(doc, err))
+        seen: set[tuple[str, str, str]] = set()
+        for err in errors:  # jsonschema yields one `required` error per missing key, each naming all
+            for f in self._convert(doc, err):
+                if (f.rule, f.path, f.message) not in seen:
+                    seen.add((f.rule, f.path, f.message))
+                    findings.append(f)
         findings.sort(key=lambda f: (f.line or 0, f.column or 0))
         return findings
 

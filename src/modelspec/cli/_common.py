@@ -1,0 +1,73 @@
+"""Conventions every command shares, so an option means one thing everywhere.
+
+* ``-o/--output FILE`` is always *where* the output goes, never its format: the file is written
+  atomically (temporary file, then rename), ``-o -`` is stdout, and a format name given there by
+  mistake (``-o json``) is refused with a hint to use ``--format``;
+* ``-`` as a spec path reads standard input, named by ``--stdin-filename`` in messages;
+* errors are one ``error: …`` line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from ..spec.models import ModelSpec
+
+F = TypeVar("F", bound=Callable[..., Any])
+FORMAT_WORDS = frozenset({"text", "json", "yaml", "yml", "table", "github", "sarif", "prometheus", "wide"})
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """One ``error:`` line on stderr, then exit (2: usage or I/O error)."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def _check_output(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and value.lower() in FORMAT_WORDS and not os.path.exists(value):
+        raise click.BadParameter(
+            f"{value!r} looks like a format, but -o/--output names the file to write; "
+            f"use --format {value.lower()} (or -o ./{value} for a file of that name)", ctx, param)
+    return value
+
+
+def output_option(help_text: str = "Write the output to FILE (atomically); '-' is stdout.") -> Callable[[F], F]:
+    """The one ``-o/--output FILE`` option."""
+    return click.option("--output", "-o", metavar="FILE", callback=_check_output, help=help_text)
+
+
+def stdin_filename_option() -> Callable[[F], F]:
+    return click.option("--stdin-filename", metavar="PATH",
+                        help="Name standard input ('-') as PATH in messages; specRefs resolve next to it.")
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Print ``text``, or write it atomically to ``output`` (``-`` is stdout)."""
+    if output is None or output == "-":
+        click.echo(text, nl=False)
+        return
+    directory = os.path.dirname(os.path.abspath(output))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(output)}.", suffix=".tmp", dir=directory)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, output)
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+
+
+def load_spec(path: str, stdin_filename: str | None = None) -> ModelSpec:
+    """The ModelSpec at ``path``, or read from stdin when ``path`` is ``-``; raises SpecLoadError."""
+    from ..spec.api import load, loads
+
+    if path != "-":
+        return load(path)
+    text = sys.stdin.buffer.read().decode("utf-8", "replace")
+    return loads(text, source=stdin_filename or "<stdin>")
