@@ -78,7 +78,7 @@ def test_stdin() -> None:
     text = (EXAMPLES / "00-minimal.modelspec.yaml").read_text()
     assert run_cli("validate", "-", stdin=text).returncode == 0
     proc = run_cli("validate", "-", stdin=text.replace("count: 1", "count: -1"))
-    assert proc.returncode == 1 and proc.stdout.startswith("<stdin>:17:7: error MS105")
+    assert proc.returncode == 1 and proc.stdout.startswith("<stdin>:18:7: error MS105")
 
 
 def test_missing_path_is_exit_2_and_others_still_reported() -> None:

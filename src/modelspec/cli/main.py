@@ -3,17 +3,15 @@
 Each command turns options into library calls and the result into an exit code; no checking
 logic lives here. Exit codes: 0 success, 1 findings at the failing level, 2 usage or I/O error.
 
-The group is lazy: a sub-command's module is imported only when that command runs (or its help
-is shown), so ``modelspec --help``/``--version`` and ``modelspec validate`` never pay for the
-resolver's or the scanners' imports.
+The group (``_group.py``) is lazy: a sub-command's module is imported only when that command runs
+(or its help is shown), so ``modelspec validate`` never pays for the resolver's or the scanners'
+imports; ``modelspec --version`` and the top-level ``--help`` are answered here without importing
+click at all (they are what a shell prompt or a completion script runs most).
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
-
-import click
 
 from .._version import __version__
 
@@ -29,37 +27,6 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 # a missing third-party module -> the extra that installs it
 EXTRAS = {"kubernetes": "scan", "pynvml": "scan", "psutil": "scan", "httpx": "scan"}
-
-
-class LazyGroup(click.Group):
-    """Imports a command's module on first use; lists commands from :data:`COMMANDS`."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(COMMANDS)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        entry = COMMANDS.get(cmd_name)
-        if entry is None:
-            return None
-        module, attr, _ = entry
-        command = getattr(importlib.import_module(f".{module}", __package__), attr)
-        assert isinstance(command, click.Command)
-        return command
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        # The command list comes from the table, so `modelspec --help` imports no command module.
-        with formatter.section("Commands"):
-            formatter.write_dl([(name, help_line) for name, (_, _, help_line) in COMMANDS.items()])
-
-
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="modelspec",
-                      message=f"%(prog)s %(version)s ({DISTRIBUTION})")
-def cli() -> None:
-    """Validate, resolve and scan ModelSpec files (apiVersion piqc.ai/v1alpha1).
-
-    Shell completion (bash, zsh, fish): eval "$(_MODELSPEC_COMPLETE=bash_source modelspec)".
-    """
 
 
 def missing_extra(exc: ModuleNotFoundError) -> str | None:
@@ -78,6 +45,15 @@ def main(argv: list[str] | None = None) -> int:
     Every error is one ``error: …`` line on stderr with exit code 2 (click's own usage errors
     included), never a traceback.
     """
+    args = sys.argv[1:] if argv is None else argv
+    fast = _fast_answer(args)
+    if fast is not None:
+        sys.stdout.write(fast)
+        return 0
+    import click
+
+    from ._group import cli
+
     try:
         result = cli.main(args=argv, prog_name="modelspec", standalone_mode=False)
     except SystemExit as exc:
@@ -99,3 +75,28 @@ def main(argv: list[str] | None = None) -> int:
         print(message, file=sys.stderr)
         return 2
     return result if isinstance(result, int) else 0
+
+
+USAGE = "Usage: modelspec [OPTIONS] COMMAND [ARGS]..."
+SUMMARY = "Validate, resolve and scan ModelSpec files (apiVersion piqc.ai/v1alpha1)."
+COMPLETION = 'Shell completion (bash, zsh, fish): eval "$(_MODELSPEC_COMPLETE=bash_source modelspec)".'
+
+
+def top_level_help() -> str:
+    """The text of ``modelspec --help``, from :data:`COMMANDS` (a test compares it with click's)."""
+    width = max(len(name) for name in COMMANDS) + 2
+    commands = "".join(f"  {name.ljust(width)}{help_line}\n" for name, (_, _, help_line) in COMMANDS.items())
+    return (f"{USAGE}\n\n  {SUMMARY}\n\n  {COMPLETION}\n\nOptions:\n  --version   Show the version and exit.\n"
+            f"  -h, --help  Show this message and exit.\n\nCommands:\n{commands}")
+
+
+def _fast_answer(args: list[str]) -> str | None:
+    import os
+
+    if "_MODELSPEC_COMPLETE" in os.environ:  # shell completion is click's job
+        return None
+    if args == ["--version"]:
+        return f"modelspec {__version__} ({DISTRIBUTION})\n"
+    if args in ([], ["--help"], ["-h"]):
+        return top_level_help()
+    return None
