@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from ._common import load_spec, output_option, stdin_filename_option, write_output
+
 
 @click.command()
 @click.argument("spec", type=click.Path(dir_okay=False))
@@ -27,6 +29,8 @@ import click
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "yaml"]), default="table", show_default=True)
 @click.option("--limit", type=click.IntRange(min=1), default=15, show_default=True, help="Table rows.")
 @click.option("--write", "write_to", type=click.Path(dir_okay=False), help="Write the spec with the choice filled in.")
+@output_option("Write the report to FILE (atomically); '-' is stdout.")
+@stdin_filename_option()
 def resolve(
     spec: str,
     model_config: str | None,
@@ -40,6 +44,8 @@ def resolve(
     fmt: str,
     limit: int,
     write_to: str | None,
+    output: str | None,
+    stdin_filename: str | None,
 ) -> None:
     """Pick GPU type and count, weight variant and max batch size for SPEC, and say why.
 
@@ -51,9 +57,7 @@ def resolve(
     from ..resolve.engine import spec_with_resolution
 
     try:
-        from ..spec.api import load
-
-        doc = load(spec).to_dict()
+        doc = load_spec(spec, stdin_filename).to_dict()
         res = run_resolve(
             doc,
             catalog=catalog_file,
@@ -73,7 +77,7 @@ def resolve(
         "json": lambda: render_json(res),
         "yaml": lambda: render_yaml(res),
     }[fmt]()
-    click.echo(out, nl=False)
+    write_output(out, output)
     if res.chosen is None:
         sys.exit(1)
     if write_to:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
+
+from ._common import load_spec, output_option, stdin_filename_option, write_output
 
 
 @click.group()
@@ -25,12 +26,7 @@ def _emit_scan(report: object, fmt: str, output: str | None) -> None:
         "prometheus": prometheus.render,
     }
     text = renderers[fmt](report)  # type: ignore[arg-type]
-    if output:
-        tmp = Path(output).with_name(Path(output).name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(output)  # atomic for the node-exporter textfile collector
-    else:
-        click.echo(text, nl=False)
+    write_output(text, output)  # atomic, for the node-exporter textfile collector
 
 
 @scan.command("node")
@@ -45,13 +41,15 @@ def _emit_scan(report: object, fmt: str, output: str | None) -> None:
     show_default=True,
     help="Exit 1 on drift errors (drift), on warnings too (warning), or never.",
 )
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically).")
+@output_option("Write the report to FILE (atomically); '-' is stdout.")
+@stdin_filename_option()
 @click.option(
     "--cache-dir",
     type=click.Path(file_okay=False),
     help="Model cache to measure free disk at (default $HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub).",
 )
-def scan_node(spec_path: str, fmt: str, fail_on: str, output: str | None, cache_dir: str | None) -> None:
+def scan_node(spec_path: str, fmt: str, fail_on: str, output: str | None, stdin_filename: str | None,
+              cache_dir: str | None) -> None:
     """Scan this machine (NVML + psutil) against SPEC.
 
     Exit codes: 0 no drift at the --fail-on level, 1 drift, 2 could not scan (invalid spec, NVML unusable).
@@ -59,10 +57,8 @@ def scan_node(spec_path: str, fmt: str, fail_on: str, output: str | None, cache_
     from ..errors import SpecLoadError
     from ..scan.drift import drift
     from ..scan.node import node
-    from ..spec.api import load
-
     try:
-        spec = load(spec_path)
+        spec = load_spec(spec_path, stdin_filename)
     except SpecLoadError as exc:
         click.echo(f"error: spec is not valid: {exc}", err=True)
         sys.exit(2)
@@ -110,7 +106,8 @@ def scan_node(spec_path: str, fmt: str, fail_on: str, output: str | None, cache_
     "--format", "fmt", type=click.Choice(["table", "json", "yaml", "prometheus"]), default="table", show_default=True
 )
 @click.option("--fail-on", type=click.Choice(["drift", "warning", "never"]), default="drift", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically).")
+@output_option("Write the report to FILE (atomically); '-' is stdout.")
+@stdin_filename_option()
 @click.option(
     "--check-access", is_flag=True, help="Only check RBAC (SelfSubjectAccessReview) for every call the scan makes."
 )
@@ -128,6 +125,7 @@ def scan_cluster(
     fmt: str,
     fail_on: str,
     output: str | None,
+    stdin_filename: str | None,
     check_access: bool,
 ) -> None:
     """Find the workloads implementing each SPEC in a cluster and report drift per workload.
@@ -144,11 +142,9 @@ def scan_cluster(
         raise click.UsageError("give at least one --spec (or --check-access)")
     specs: list[tuple[dict[str, Any], str | None]] = []
     if not check_access:
-        from ..spec.api import load
-
         for path in spec_paths:
             try:
-                specs.append((load(path).to_dict(), path))
+                specs.append((load_spec(path, stdin_filename).to_dict(), path))
             except SpecLoadError as exc:
                 click.echo(f"error: spec is not valid: {exc}", err=True)
                 sys.exit(2)
