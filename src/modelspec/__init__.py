@@ -23,12 +23,14 @@ Everything is imported on first use, so ``modelspec --help`` and ``modelspec val
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from ._version import __version__
 from .errors import ModelSpecError, SpecLoadError
 
+# Not `from typing import TYPE_CHECKING`: `modelspec --version` would pay for importing typing.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from . import resolve, scan
     from .spec.api import json_schema, load, load_all, loads
     from .spec.models import (

@@ -47,6 +47,20 @@ def stdin_filename_option() -> Callable[[F], F]:
                         help="Name standard input ('-') as PATH in messages; specRefs resolve next to it.")
 
 
+def _set_wide(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:
+        from ..report.table import set_wide
+
+        set_wide(True)
+    return value
+
+
+def wide_option() -> Callable[[F], F]:
+    """``--wide``: tables keep every column even when wider than the terminal (``COLUMNS``)."""
+    return click.option("--wide", is_flag=True, expose_value=False, callback=_set_wide, is_eager=True,
+                        help="Show every table column, however wide (default: fit COLUMNS/the terminal).")
+
+
 def write_output(text: str, output: str | None) -> None:
     """Print ``text``, or write it atomically to ``output`` (``-`` is stdout)."""
     if output is None or output == "-":

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ._common import load_spec, output_option, stdin_filename_option, write_output
+from ._common import load_spec, output_option, stdin_filename_option, wide_option, write_output
 
 
 @click.command()
@@ -31,6 +31,7 @@ from ._common import load_spec, output_option, stdin_filename_option, write_outp
 @click.option("--write", "write_to", type=click.Path(dir_okay=False), help="Write the spec with the choice filled in.")
 @output_option("Write the report to FILE (atomically); '-' is stdout.")
 @stdin_filename_option()
+@wide_option()
 def resolve(
     spec: str,
     model_config: str | None,
@@ -90,6 +91,7 @@ def resolve(
 @click.command()
 @click.option("--catalog", "catalog_file", type=click.Path(dir_okay=False), help="Extra/override catalog file.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@wide_option()
 def gpus(catalog_file: str | None, fmt: str) -> None:
     """List the GPU catalog the resolver uses."""
     from dataclasses import asdict

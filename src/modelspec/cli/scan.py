@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ._common import load_spec, output_option, stdin_filename_option, write_output
+from ._common import load_spec, output_option, stdin_filename_option, wide_option, write_output
 
 
 @click.group()
@@ -43,6 +43,7 @@ def _emit_scan(report: object, fmt: str, output: str | None) -> None:
 )
 @output_option("Write the report to FILE (atomically); '-' is stdout.")
 @stdin_filename_option()
+@wide_option()
 @click.option(
     "--cache-dir",
     type=click.Path(file_okay=False),
@@ -108,6 +109,8 @@ def scan_node(spec_path: str, fmt: str, fail_on: str, output: str | None, stdin_
 @click.option("--fail-on", type=click.Choice(["drift", "warning", "never"]), default="drift", show_default=True)
 @output_option("Write the report to FILE (atomically); '-' is stdout.")
 @stdin_filename_option()
+@wide_option()
+@click.option("--all", "show_all", is_flag=True, help="Table: list matching fields too (default: problems only).")
 @click.option(
     "--check-access", is_flag=True, help="Only check RBAC (SelfSubjectAccessReview) for every call the scan makes."
 )
@@ -126,6 +129,7 @@ def scan_cluster(
     fail_on: str,
     output: str | None,
     stdin_filename: str | None,
+    show_all: bool,
     check_access: bool,
 ) -> None:
     """Find the workloads implementing each SPEC in a cluster and report drift per workload.
@@ -134,8 +138,10 @@ def scan_cluster(
     Exit codes: 0 no drift at the --fail-on level, 1 drift, 2 nothing could be read or bad input.
     """
     from ..errors import SpecLoadError
+    from ..report.scan_text import SHOW_MATCHES
     from ..scan.kube import KubeError, KubeReader, api_client
 
+    SHOW_MATCHES.set(show_all)
     if namespace and all_namespaces:
         raise click.UsageError("--namespace and --all-namespaces exclude each other")
     if not spec_paths and not check_access:
@@ -155,19 +161,20 @@ def scan_cluster(
         sys.exit(2)
     reader = KubeReader(api, namespace=namespace, label_selector=selector, timeout=timeout, page_size=page_size)
     if check_access:
-        from tabulate import tabulate
+        from ..report.table import fit_table
 
         rows = reader.check_access()
         if fmt == "json":
             click.echo(json.dumps(rows, indent=2))
         else:
             click.echo(
-                tabulate(
+                fit_table(
                     [
                         [r["resource"], r["verb"], r["namespace"], "yes" if r["allowed"] else "NO", r["reason"]]
                         for r in rows
                     ],
-                    headers=["resource", "verb", "namespace", "allowed", "reason"],
+                    ["resource", "verb", "namespace", "allowed", "reason"],
+                    wrap="reason",
                 )
             )
         errors = [r for r in rows if "HTTP" in r["reason"] or "unauthorized" in r["reason"]]
