@@ -25,7 +25,7 @@ from .findings import DocumentReport, Finding, Report
 from .rules import severity_of
 from .schema_check import SchemaChecker
 from .suppress import InlineSuppressions, RuleFilter
-from .wellformed import well_formed
+from .wellformed import inside, malformed, well_formed
 
 Source = str | os.PathLike[str] | dict[str, Any]
 _NO_MODELSPEC_HINT = "a ModelSpec document has `kind: ModelSpec`; documents of other kinds are skipped"
@@ -56,9 +56,10 @@ class Validator:
             return report
         report.findings.extend(self.checker.check(doc))
         if self.semantic:
-            view = well_formed(doc, report.findings)
-            report.findings.extend(semantic.run(view))
-            report.findings.extend(refs.check(view, base or Path.cwd(), self_path, self))
+            view = well_formed(doc, report.findings, self.checker.schema)
+            later = semantic.run(view) + refs.check(view, base or Path.cwd(), self_path, self)
+            flagged = malformed(report.findings)  # a placeholder left for a cut value says nothing
+            report.findings.extend(f for f in later if not (flagged and inside(f.path, flagged)))
         report.findings = [f for f in report.findings if self.rules.keeps(f.rule)]
         report.findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
         return report
@@ -154,7 +155,7 @@ class Validator:
         if doc.ok:
             findings = self.checker.check(doc)
             if self.semantic:
-                findings += semantic.run(well_formed(doc, findings))
+                findings += semantic.run(well_formed(doc, findings, self.checker.schema))
             info.children = [t for *_, t in refs.dependency_refs(doc.data, path.parent)]
         errors = [f for f in findings if f.severity.value == "error"]
         if errors:
