@@ -175,6 +175,9 @@ def test_missing_extra_is_one_line_naming_it() -> None:
     assert message == ("error: this command needs the 'kubernetes' package from the [scan] extra: "
                        "pip install 'modelspec-sdk[scan]'")
     assert missing_extra(ModuleNotFoundError("x", name="numpy")) is None
+    httpx = ModuleNotFoundError("No module named 'httpx'", name="httpx")
+    assert "[resolve] extra: pip install 'modelspec-sdk[resolve]'" in (missing_extra(httpx, "resolve") or "")
+    assert "[scan] extra" in (missing_extra(httpx, "scan") or "")
 
 
 def test_missing_extra_through_the_cli(tmp_path: Path) -> None:

@@ -29,10 +29,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 EXTRAS = {"kubernetes": "scan", "pynvml": "scan", "psutil": "scan", "httpx": "scan"}
 
 
-def missing_extra(exc: ModuleNotFoundError) -> str | None:
+def missing_extra(exc: ModuleNotFoundError, command: str | None = None) -> str | None:
     """The one-line error for a command whose optional dependency is not installed."""
     root = (exc.name or "").split(".")[0]
-    extra = EXTRAS.get(root)
+    extra = "resolve" if root == "httpx" and command == "resolve" else EXTRAS.get(root)
     if extra is None:
         return None
     return (f"error: this command needs the '{root}' package from the [{extra}] extra: "
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: aborted", file=sys.stderr)
         return 130
     except ModuleNotFoundError as exc:
-        message = missing_extra(exc)
+        message = missing_extra(exc, args[0] if args else None)
         if message is None:
             raise
         print(message, file=sys.stderr)
