@@ -37,7 +37,7 @@ def test_json_contract(tmp_path: Path) -> None:
     assert proc.returncode == 1
     out = json.loads(proc.stdout)
     assert set(out) == {"files", "summary"}
-    assert out["summary"] == {"files": 2, "valid": 1, "invalid": 1, "errors": 1, "warnings": 0}
+    assert out["summary"] == {"files": 2, "valid": 1, "invalid": 1, "errors": 1, "warnings": 0, "skipped": 0}
     bad = out["files"][1]
     assert set(bad) == {"path", "document", "valid", "findings"}
     assert bad["valid"] is False and bad["document"] == 0
@@ -78,7 +78,7 @@ def test_stdin() -> None:
     text = (EXAMPLES / "00-minimal.modelspec.yaml").read_text()
     assert run_cli("validate", "-", stdin=text).returncode == 0
     proc = run_cli("validate", "-", stdin=text.replace("count: 1", "count: -1"))
-    assert proc.returncode == 1 and proc.stdout.startswith("<stdin>:17:7: error MS105")
+    assert proc.returncode == 1 and proc.stdout.startswith("<stdin>:18:7: error MS105")
 
 
 def test_missing_path_is_exit_2_and_others_still_reported() -> None:

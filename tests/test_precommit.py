@@ -82,4 +82,4 @@ def test_try_repo_passes_valid_and_fails_invalid(tmp_path: Path) -> None:
     )
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "Failed" in bad.stdout
-    assert "bad.modelspec.yaml:17:7: error MS105" in bad.stdout
+    assert "bad.modelspec.yaml:18:7: error MS105" in bad.stdout

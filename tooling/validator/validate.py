@@ -12,10 +12,31 @@ import sys
 from pathlib import Path
 
 try:
-    from modelspec.cli.main import main
+    import modelspec  # noqa: F401
 except ImportError:  # running from a checkout: use src/ beside this tooling folder
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
-    from modelspec.cli.main import main
+
+PROG = "validate.py"
+
+
+def run(argv: list[str]) -> int:
+    """``modelspec validate`` with this script's name in usage, help and error lines."""
+    import click
+
+    from modelspec.cli.validate import validate
+
+    try:
+        validate.main(args=argv, prog_name=PROG, standalone_mode=False)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    except click.UsageError as exc:
+        print(f"error: {exc.format_message()} (see '{PROG} --help')", file=sys.stderr)
+        return 2
+    except click.ClickException as exc:
+        print(f"error: {exc.format_message()}", file=sys.stderr)
+        return 2
+    return 0
+
 
 if __name__ == "__main__":
-    raise SystemExit(main(["validate", *sys.argv[1:]]))
+    raise SystemExit(run(sys.argv[1:]))

@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from ._common import load_spec, output_option, stdin_filename_option, wide_option, write_output
+
 
 @click.command()
 @click.argument("spec", type=click.Path(dir_okay=False))
@@ -26,6 +28,9 @@ import click
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "yaml"]), default="table", show_default=True)
 @click.option("--limit", type=click.IntRange(min=1), default=15, show_default=True, help="Table rows.")
 @click.option("--write", "write_to", type=click.Path(dir_okay=False), help="Write the spec with the choice filled in.")
+@output_option("Write the report to FILE (atomically); '-' is stdout.")
+@stdin_filename_option()
+@wide_option()
 def resolve(
     spec: str,
     model_config: str | None,
@@ -39,6 +44,8 @@ def resolve(
     fmt: str,
     limit: int,
     write_to: str | None,
+    output: str | None,
+    stdin_filename: str | None,
 ) -> None:
     """Pick GPU type and count, weight variant and max batch size for SPEC, and say why.
 
@@ -50,9 +57,7 @@ def resolve(
     from ..resolve.engine import spec_with_resolution
 
     try:
-        from ..spec.api import load
-
-        doc = load(spec).to_dict()
+        doc = load_spec(spec, stdin_filename).to_dict()
         res = run_resolve(
             doc,
             catalog=catalog_file,
@@ -72,7 +77,7 @@ def resolve(
         "json": lambda: render_json(res),
         "yaml": lambda: render_yaml(res),
     }[fmt]()
-    click.echo(out, nl=False)
+    write_output(out, output)
     if res.chosen is None:
         sys.exit(1)
     if write_to:
@@ -91,6 +96,7 @@ def resolve(
 @click.command()
 @click.option("--catalog", "catalog_file", type=click.Path(dir_okay=False), help="Extra/override catalog file.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@wide_option()
 def gpus(catalog_file: str | None, fmt: str) -> None:
     """List the GPU catalog the resolver uses."""
     from dataclasses import asdict

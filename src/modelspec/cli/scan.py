@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from ._common import load_spec, output_option, stdin_filename_option, wide_option, write_output
+
 
 @click.group()
 def scan() -> None:
@@ -24,16 +26,7 @@ def _emit_scan(report: object, fmt: str, output: str | None) -> None:
         "prometheus": prometheus.render,
     }
     text = renderers[fmt](report)  # type: ignore[arg-type]
-    if output:
-        from .._fileio import OutputError, write_atomic
-
-        try:
-            write_atomic(output, text)  # atomic for the node-exporter textfile collector
-        except OutputError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
-    else:
-        click.echo(text, nl=False)
+    write_output(text, output)  # atomic, for the node-exporter textfile collector
 
 
 @scan.command("node")
@@ -48,13 +41,16 @@ def _emit_scan(report: object, fmt: str, output: str | None) -> None:
     show_default=True,
     help="Exit 1 on drift errors (drift), on warnings too (warning), or never.",
 )
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically).")
+@output_option("Write the report to FILE (atomically); '-' is stdout.")
+@stdin_filename_option()
+@wide_option()
 @click.option(
     "--cache-dir",
     type=click.Path(file_okay=False),
     help="Model cache to measure free disk at (default $HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub).",
 )
-def scan_node(spec_path: str, fmt: str, fail_on: str, output: str | None, cache_dir: str | None) -> None:
+def scan_node(spec_path: str, fmt: str, fail_on: str, output: str | None, stdin_filename: str | None,
+              cache_dir: str | None) -> None:
     """Scan this machine (NVML + psutil) against SPEC.
 
     Exit codes: 0 no drift at the --fail-on level, 1 drift, 2 could not scan (invalid spec, NVML unusable).
@@ -62,10 +58,8 @@ def scan_node(spec_path: str, fmt: str, fail_on: str, output: str | None, cache_
     from ..errors import SpecLoadError
     from ..scan.drift import drift
     from ..scan.node import node
-    from ..spec.api import load
-
     try:
-        spec = load(spec_path)
+        spec = load_spec(spec_path, stdin_filename)
     except SpecLoadError as exc:
         click.echo(f"error: spec is not valid: {exc}", err=True)
         sys.exit(2)
@@ -113,7 +107,10 @@ def scan_node(spec_path: str, fmt: str, fail_on: str, output: str | None, cache_
     "--format", "fmt", type=click.Choice(["table", "json", "yaml", "prometheus"]), default="table", show_default=True
 )
 @click.option("--fail-on", type=click.Choice(["drift", "warning", "never"]), default="drift", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically).")
+@output_option("Write the report to FILE (atomically); '-' is stdout.")
+@stdin_filename_option()
+@wide_option()
+@click.option("--all", "show_all", is_flag=True, help="Table: list matching fields too (default: problems only).")
 @click.option(
     "--check-access", is_flag=True, help="Only check RBAC (SelfSubjectAccessReview) for every call the scan makes."
 )
@@ -131,6 +128,8 @@ def scan_cluster(
     fmt: str,
     fail_on: str,
     output: str | None,
+    stdin_filename: str | None,
+    show_all: bool,
     check_access: bool,
 ) -> None:
     """Find the workloads implementing each SPEC in a cluster and report drift per workload.
@@ -139,19 +138,19 @@ def scan_cluster(
     Exit codes: 0 no drift at the --fail-on level, 1 drift, 2 nothing could be read or bad input.
     """
     from ..errors import SpecLoadError
+    from ..report.scan_text import SHOW_MATCHES
     from ..scan.kube import KubeError, KubeReader, api_client
 
+    SHOW_MATCHES.set(show_all)
     if namespace and all_namespaces:
         raise click.UsageError("--namespace and --all-namespaces exclude each other")
     if not spec_paths and not check_access:
         raise click.UsageError("give at least one --spec (or --check-access)")
     specs: list[tuple[dict[str, Any], str | None]] = []
     if not check_access:
-        from ..spec.api import load
-
         for path in spec_paths:
             try:
-                specs.append((load(path).to_dict(), path))
+                specs.append((load_spec(path, stdin_filename).to_dict(), path))
             except SpecLoadError as exc:
                 click.echo(f"error: spec is not valid: {exc}", err=True)
                 sys.exit(2)
@@ -162,19 +161,20 @@ def scan_cluster(
         sys.exit(2)
     reader = KubeReader(api, namespace=namespace, label_selector=selector, timeout=timeout, page_size=page_size)
     if check_access:
-        from tabulate import tabulate
+        from ..report.table import fit_table
 
         rows = reader.check_access()
         if fmt == "json":
             click.echo(json.dumps(rows, indent=2))
         else:
             click.echo(
-                tabulate(
+                fit_table(
                     [
                         [r["resource"], r["verb"], r["namespace"], "yes" if r["allowed"] else "NO", r["reason"]]
                         for r in rows
                     ],
-                    headers=["resource", "verb", "namespace", "allowed", "reason"],
+                    ["resource", "verb", "namespace", "allowed", "reason"],
+                    wrap="reason",
                 )
             )
         errors = [r for r in rows if "HTTP" in r["reason"] or "unauthorized" in r["reason"]]

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..resolve.catalog import GIB, Gpu
 from ..resolve.engine import Resolution
+from .table import fit_table
 
 
 def _row(c: Any) -> list[Any]:
@@ -29,9 +30,11 @@ HEADERS = ["gpu", "count", "variant", "weights GiB/GPU", "KV GiB/GPU", "KV token
            "est. tok/s", "$/h", "$/1k tok", "verdict"]
 
 
-def render_table(res: Resolution, limit: int = 15) -> str:
-    from tabulate import tabulate
+# columns a narrow terminal loses first (report/table.py); gpu, count, variant, max batch stay
+_DROP = ("$/1k tok", "KV tokens", "est. tok/s", "KV GiB/GPU", "weights GiB/GPU", "$/h", "est. ms/token")
 
+
+def render_table(res: Resolution, limit: int = 15) -> str:
     lines: list[str] = []
     m = res.model_dict()
     est = " (estimated)" if m["estimated"] else ""
@@ -57,7 +60,7 @@ def render_table(res: Resolution, limit: int = 15) -> str:
         shown = shown + [c for c in res.candidates if not c.fits][: max(0, min(5, limit - len(shown)) or 3)]
         lines.append(f"{len(fitting)} candidates fit, {rejected} rejected")
     lines.append("")
-    lines.append(tabulate([_row(c) for c in shown], headers=HEADERS, tablefmt="simple", disable_numparse=True))
+    lines.append(fit_table([_row(c) for c in shown], HEADERS, wrap="verdict", drop=_DROP))
     for note in res.notes:
         lines.append(f"note: {note}")
     return "\n".join(lines) + "\n"
@@ -74,12 +77,10 @@ def render_yaml(res: Resolution) -> str:
 
 
 def render_gpus(catalog: dict[str, Gpu]) -> str:
-    from tabulate import tabulate
-
     rows = [[g.type, g.vendor, g.name, f"{g.memory_gb:g}", f"{g.usable_gib:g}", f"{g.bandwidth_gbs:g}",
              f"{g.bf16_tflops:g}" if g.bf16_tflops else "-", f"{g.fp8_tflops:g}" if g.fp8_tflops else "-",
              f"{g.interconnect} {g.interconnect_gbs:g}", g.gpus_per_node, f"{g.price_per_hour:.2f}"]
             for g in sorted(catalog.values(), key=lambda g: (g.vendor, g.usable_gib))]
-    return tabulate(rows, headers=["type", "vendor", "name", "GB", "usable GiB", "GB/s", "bf16 TF", "fp8 TF",
-                                   "interconnect GB/s", "per node", "$/h"], tablefmt="simple",
-                    disable_numparse=True) + "\n"
+    return fit_table(rows, ["type", "vendor", "name", "GB", "usable GiB", "GB/s", "bf16 TF", "fp8 TF",
+                            "interconnect GB/s", "per node", "$/h"],
+                     drop=("interconnect GB/s", "name", "per node", "fp8 TF", "bf16 TF", "GB/s")) + "\n"

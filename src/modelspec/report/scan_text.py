@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from ..scan.drift import DriftReport
+from .table import fit_table
 
 
 def _short(value: Any, width: int = 48) -> str:
@@ -29,9 +31,12 @@ def _gpu_line(facts: dict[str, Any]) -> str:
     return text + (f", lost: {lost}" if lost else "")
 
 
-def render(report: DriftReport) -> str:
-    from tabulate import tabulate
+# `scan cluster --all`: also list the fields that match (default: problems only, problems first)
+SHOW_MATCHES: ContextVar[bool] = ContextVar("modelspec_scan_show_matches", default=False)
+_PROBLEMS_FIRST = {"drift": 0, "missing": 1, "unknown": 2, "match": 3}
 
+
+def render(report: DriftReport) -> str:
     s = report.summary()
     t = report.target
     lines = [f"modelspec scan {report.scope} — spec {t.get('specName')} ({t.get('spec') or '-'})"]
@@ -62,7 +67,7 @@ def render(report: DriftReport) -> str:
             fd.source,
             fd.message,
         ]
-        for fd in report.findings
+        for fd in _shown(report)
     ]
     headers = [
         *(["workload"] if report.scope == "cluster" else []),
@@ -74,5 +79,16 @@ def render(report: DriftReport) -> str:
         "source",
         "message",
     ]
-    lines.append(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True))
+    lines.append(fit_table(rows, headers, wrap="message", drop=("source", "severity", "declared", "observed")))
+    hidden = len(report.findings) - len(rows)
+    if hidden:
+        lines.append(f"({hidden} matching field(s) not listed; --all lists them)")
     return "\n".join(lines) + "\n"
+
+
+def _shown(report: DriftReport) -> list[Any]:
+    """Node: every finding in order. Cluster: problems first, matches only with ``--all``."""
+    if report.scope != "cluster":
+        return list(report.findings)
+    ordered = sorted(report.findings, key=lambda fd: _PROBLEMS_FIRST.get(fd.status.value, 2))
+    return ordered if SHOW_MATCHES.get() else [fd for fd in ordered if fd.status.value != "match"]

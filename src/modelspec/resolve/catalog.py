@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -70,6 +70,12 @@ _FIELDS = {f.name for f in fields(Gpu)}
 _REQUIRED = _FIELDS - {"bf16_tflops", "fp8_tflops", "int8_tops", "compute_capability"}
 
 
+def _data_file(name: str) -> Path:
+    # The package's own data folder; not importlib.resources, which costs the validate path ~10 ms
+    # of imports (tempfile, zipfile) for the same file.
+    return Path(os.path.dirname(os.path.abspath(__file__))).parent / "data" / name
+
+
 def _entries(raw: Any, source: str) -> list[dict[str, Any]]:
     if isinstance(raw, dict) and "gpus" in raw:
         raw = raw["gpus"]
@@ -90,7 +96,7 @@ def _read(path: str) -> Any:
 
 @lru_cache(maxsize=1)
 def _shipped_text() -> str:
-    return resources.files("modelspec").joinpath("data", "gpus.yaml").read_text(encoding="utf-8")
+    return _data_file("gpus.yaml").read_text(encoding="utf-8")
 
 
 def load_catalog(user_file: str | os.PathLike[str] | None = None) -> dict[str, Gpu]:

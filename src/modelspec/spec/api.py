@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from ..errors import SpecLoadError
 from .loader import Limits
@@ -51,3 +52,15 @@ def loads(text: str, *, source: str = "<string>", limits: Limits | None = None) 
 
     v = Validator(semantic=False, limits=limits)
     return _to_specs(list(v.validate_text(text, source)))[0]
+
+
+def json_schema() -> dict[str, Any]:
+    """The ModelSpec JSON Schema (draft 2020-12) the validator uses: the one shipped in ``schema/``.
+
+    Prefer this to ``ModelSpec.model_json_schema()``, which is pydantic's raw rendering (titles,
+    ``null`` branches for optional fields) and differs from the published schema. A fresh copy
+    each call.
+    """
+    from .schema import bundled
+
+    return bundled()

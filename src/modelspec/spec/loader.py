@@ -506,6 +506,10 @@ def _finish(docs: list[LoadedDocument], source: str) -> list[LoadedDocument]:
         empty.problems.append(LoadProblem("MS307", "no document: the file holds only comments or "
                                           "whitespace", 1, 1))
         return [empty]
+    if len(docs) > 1 and any(d.data is not None or d.problems for d in docs):
+        # An empty document between or after `---` separators (a trailing `---` is common in
+        # Kubernetes YAML) holds nothing: kubectl skips it, and so do we.
+        docs = [d for d in docs if d.data is not None or d.problems]
     for doc in docs:
         if doc.problems:
             continue

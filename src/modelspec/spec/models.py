@@ -22,6 +22,45 @@ from pydantic.alias_generators import to_camel
 
 from ._numbers import number_problem
 
+__all__ = [
+    "API_VERSION",
+    "KIND",
+    "Accelerator",
+    "Architecture",
+    "Artifacts",
+    "Batch",
+    "ChangeGovernance",
+    "Compliance",
+    "Cost",
+    "Dependency",
+    "Environment",
+    "Governance",
+    "Identity",
+    "Interface",
+    "Logging",
+    "Metadata",
+    "Metrics",
+    "ModelIdentity",
+    "ModelSpec",
+    "Observability",
+    "Operations",
+    "Pii",
+    "Pipeline",
+    "PricingHints",
+    "Probe",
+    "Resources",
+    "Retention",
+    "Runtime",
+    "Scaling",
+    "Serving",
+    "Spec",
+    "Stage",
+    "Step",
+    "Tracing",
+    "Variant",
+    "WarmPool",
+]
+
 API_VERSION = "piqc.ai/v1alpha1"
 KIND = "ModelSpec"
 
@@ -33,7 +72,7 @@ class _Model(BaseModel):
         extra="forbid",
         populate_by_name=True,
         alias_generator=to_camel,
-        validate_assignment=False,
+        validate_assignment=True,  # `spec.x.count = -5` raises, as loading `count: -5` does
         ser_json_inf_nan="null",
     )
 

@@ -88,6 +88,8 @@ class Report:
     """Everything one validation run found, file by file and document by document."""
 
     files: list[DocumentReport] = field(default_factory=list)
+    #: documents read but not validated because their ``kind`` is not ModelSpec (see discover.py)
+    skipped: int = 0
 
     @property
     def valid(self) -> bool:
@@ -104,6 +106,7 @@ class Report:
             "invalid": sum(1 for d in self.files if not d.valid),
             "errors": sum(d.errors for d in self.files),
             "warnings": sum(d.warnings for d in self.files),
+            "skipped": self.skipped,
         }
 
     def passed(self, strict: bool = False) -> bool:

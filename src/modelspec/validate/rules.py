@@ -69,8 +69,10 @@ RULES: dict[str, Rule] = {
              "reports: reference a Kubernetes Secret instead."),
         Rule("MS218", _W, "PII not allowed but debug logging", "Debug/trace logs tend to contain prompts."),
         Rule("MS219", _E, "duplicate dependency id", "Dependency ids must be unique within a spec."),
-        Rule("MS220", _E, "specRef does not resolve", "The referenced file (relative to this spec) is "
-             "missing or unreadable."),
+        Rule("MS220", _W, "specRef does not resolve", "The referenced file (relative to this spec) is "
+             "missing or unreadable. A warning, because a spec is often checked without its "
+             "dependencies' specs at hand (the public examples name files they do not ship); "
+             "`--strict` makes it fail the run. A cycle (MS222) is always an error."),
         Rule("MS221", _E, "specRef target is not a valid ModelSpec", "The dependency's own spec fails "
              "validation."),
         Rule("MS222", _E, "dependency cycle", "specRefs form a cycle; a pipeline cannot start."),
@@ -96,6 +98,9 @@ RULES: dict[str, Rule] = {
         Rule("MS309", _E, "unsupported YAML tag", "Only plain data is accepted (no !!python/… tags)."),
         Rule("MS310", _W, "YAML 1.1 number trap", "A plain `010` is read as octal 8 and `1:30` as 90; "
              "write the number you mean or quote the text."),
+        Rule("MS320", _E, "no ModelSpec document", "A file named on the command line holds no document "
+             "with `kind: ModelSpec` (only other kinds, e.g. a Deployment). In a directory walk such files "
+             "and documents are skipped and counted instead."),
         # -- internal ------------------------------------------------------------------------
         Rule("MS399", _E, "internal error", "A check raised an exception on this document (a bug in "
              "modelspec). The document is reported invalid with the exception named; the other "
@@ -122,3 +127,38 @@ def render_markdown() -> str:
     for r in RULES.values():
         lines.append(f"| {r.id} | {r.severity.value} | {r.title} | {r.why} |")
     return "\n".join(lines) + "\n"
+
+
+#: The fields each semantic rule reads (wire names, dotted; ``[]`` is any list item). ``modelspec
+#: explain FIELD`` lists the rules of a field from here; a test checks every MS2xx rule has fields.
+RULE_FIELDS: dict[str, tuple[str, ...]] = {
+    "MS201": ("spec.operations.scaling.minReplicas", "spec.operations.scaling.maxReplicas"),
+    "MS202": ("spec.operations.scaling.warmPool.size", "spec.operations.scaling.maxReplicas"),
+    "MS203": ("spec.identity.model.framework", "spec.runtime.batch.maxSequenceLengthTokens"),
+    "MS204": ("spec.operations.serving.port", "spec.operations.observability.metrics.port"),
+    "MS205": ("spec.operations.serving.livenessProbe.path", "spec.operations.serving.readinessProbe.path"),
+    "MS206": ("spec.operations.serving.livenessProbe.timeoutSeconds",
+              "spec.operations.serving.readinessProbe.timeoutSeconds", "spec.operations.serving.timeoutSeconds"),
+    "MS207": ("spec.operations.serving.timeoutSeconds", "spec.operations.scaling.targetLatencyMsP95"),
+    "MS208": ("spec.operations.scaling.targetRps", "spec.operations.scaling.targetLatencyMsP95",
+              "spec.operations.serving.maxConcurrency", "spec.operations.scaling.maxReplicas"),
+    "MS209": ("spec.identity.model.precision", "spec.identity.model.variants[].precision"),
+    "MS210": ("spec.runtime.accelerator.type", "spec.runtime.accelerator.alternatives"),
+    "MS211": ("spec.runtime.accelerator.vendor", "spec.runtime.accelerator.type"),
+    "MS212": ("spec.identity.model.artifacts", "spec.identity.model.variants[].uri"),
+    "MS213": ("spec.identity.model.artifacts", "spec.identity.model.variants[].uri"),
+    "MS214": ("metadata.name",),
+    "MS215": ("metadata.labels", "metadata.annotations"),
+    "MS216": ("spec.runtime.environment.variables",),
+    "MS217": ("spec.runtime.environment.variables",),
+    "MS218": ("spec.governance.compliance.pii.allowed", "spec.operations.observability.logging.level"),
+    "MS219": ("spec.pipeline.dependencies[].id",),
+    "MS220": ("spec.pipeline.dependencies[].specRef",),
+    "MS221": ("spec.pipeline.dependencies[].specRef",),
+    "MS222": ("spec.pipeline.dependencies[].specRef",),
+    "MS223": ("spec.runtime.environment.variables",),
+    "MS224": ("spec.runtime.accelerator.type", "spec.runtime.accelerator.count", "spec.identity.model.architecture",
+              "spec.identity.model.id", "spec.identity.model.precision"),
+    "MS225": ("spec.operations.observability.logging.level",),
+    "MS226": ("spec.identity.model.variants[].quantization",),
+}

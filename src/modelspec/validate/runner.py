@@ -1,13 +1,19 @@
-"""The validation pipeline: load → schema → semantics → specRefs → findings.
+"""The validation pipeline: load → pick ModelSpec documents → schema + semantics + specRefs → findings.
+
+Every rule runs in one pass: the schema stage reports what is malformed, and the semantic and
+specRef stages then run on the well-formed rest of the same document (each malformed value is
+cut out first, see :func:`well_formed`), so fixing one error never uncovers a second round.
 
 :class:`Validator` holds what is shared across the files of one run (the compiled schema, the
-cache of referenced specs); :func:`validate` is the one-call form behind ``modelspec.validate``.
+cache of referenced specs, the rule filter); :func:`validate` is the one-call form behind
+``modelspec.validate``.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -18,18 +24,24 @@ from . import discover, refs, semantic
 from .findings import DocumentReport, Finding, Report
 from .rules import severity_of
 from .schema_check import SchemaChecker
+from .suppress import InlineSuppressions, RuleFilter
+from .wellformed import inside, malformed, well_formed
 
 Source = str | os.PathLike[str] | dict[str, Any]
+_NO_MODELSPEC_HINT = "a ModelSpec document has `kind: ModelSpec`; documents of other kinds are skipped"
 
 
 class Validator:
     """Validates many documents with one schema; reuse it across files of a run."""
 
     def __init__(self, schema: dict[str, Any] | None = None, *, semantic: bool = True,
-                 limits: Limits | None = None) -> None:
+                 limits: Limits | None = None, rules: RuleFilter | None = None) -> None:
         self.checker = SchemaChecker(schema if schema is not None else bundled())
         self.semantic = semantic
         self.limits = limits or Limits()
+        self.rules = rules or RuleFilter()
+        #: documents of another kind than ModelSpec met so far (skipped, not validated)
+        self.skipped = 0
         self._refs: dict[Path, refs.RefInfo] = {}
 
     # -- documents -----------------------------------------------------------------------
@@ -44,16 +56,44 @@ class Validator:
             return report
         try:
             report.findings.extend(self.checker.check(doc))
-            if self.semantic and not report.findings:
-                report.findings.extend(semantic.run(doc))
-                report.findings.extend(refs.check(doc, base or Path.cwd(), self_path, self))
+            if self.semantic:
+                view = well_formed(doc, report.findings, self.checker.schema)
+                later = semantic.run(view) + refs.check(view, base or Path.cwd(), self_path, self)
+                flagged = malformed(report.findings)  # a placeholder left for a cut value says nothing
+                report.findings.extend(f for f in later if not (flagged and inside(f.path, flagged)))
         except Exception as exc:  # a bug must cost one document, not the run
             report.findings.append(semantic.internal_error("the validator", exc))
+        report.findings = [f for f in report.findings if self.rules.keeps(f.rule)]
         report.findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
         return report
 
+    def check_documents(self, docs: list[LoadedDocument], source: str, *, base: Path | None = None,
+                        self_path: Path | None = None, discovered: bool = False,
+                        text: Callable[[], str | None] = lambda: None) -> list[DocumentReport]:
+        """Check the ModelSpec documents among ``docs``; skip and count documents of other kinds.
+
+        A file that holds no ModelSpec at all is reported (MS320) when it was named, and silently
+        counted when a directory walk found it. ``text`` supplies the file's text for inline
+        ``# modelspec: disable=…`` comments; it is only called when there is a finding to filter.
+        """
+        kept = [d for d in docs if not (d.ok and discover.is_other_kind(d.data))]
+        self.skipped += len(docs) - len(kept)
+        if not kept:
+            return [] if discovered else [self._no_modelspec(docs, source)]
+        reports = [self.check_document(d, base, self_path) for d in kept]
+        if any(r.findings and r.data is not None for r in reports):
+            _apply_inline(reports, text())
+        return reports
+
+    def _no_modelspec(self, docs: list[LoadedDocument], source: str) -> DocumentReport:
+        kinds = ", ".join(sorted({str(d.data.get("kind")) for d in docs}))
+        line, col = docs[0].position("/kind")
+        message = f"no ModelSpec document in this file (found kind {kinds})"
+        return DocumentReport(source, 0, [Finding("MS320", severity_of("MS320"), message, "/kind", line, col,
+                                                  _NO_MODELSPEC_HINT)])
+
     # -- sources -------------------------------------------------------------------------
-    def validate_file(self, path: str | os.PathLike[str]) -> list[DocumentReport]:
+    def validate_file(self, path: str | os.PathLike[str], *, discovered: bool = False) -> list[DocumentReport]:
         source = os.fspath(path)
         try:
             docs = loader.load_file(source, self.limits)
@@ -62,28 +102,35 @@ class Validator:
             return [DocumentReport(source, 0, [Finding("MS300", severity_of("MS300"), f"cannot read: {msg}",
                                                        "", None, None)], io_error=True)]
         real = Path(source).resolve()
-        return [self.check_document(d, real.parent, real) for d in docs]
+        return self.check_documents(docs, source, base=real.parent, self_path=real, discovered=discovered,
+                                    text=lambda: _read_text(source))
 
     def validate_path(self, path: str | os.PathLike[str]) -> list[DocumentReport]:
-        """A file, or a directory walked for ModelSpec files (an empty one is an I/O error)."""
+        """A file, or a directory walked for ModelSpec files (one with none is an I/O error)."""
         if not os.path.isdir(path):
             return self.validate_file(path)
-        files = discover.walk(Path(path))
-        if not files:
-            message = ("no ModelSpec files found in this directory (*.modelspec.yaml, or YAML/JSON "
-                       "declaring apiVersion piqc.ai/v1alpha1)")
+        before = self.skipped
+        reports = [rep for f in discover.walk(Path(path)) for rep in self.validate_file(f, discovered=True)]
+        if not reports:
+            skipped = self.skipped - before
+            also = f"; {skipped} document(s) of other kinds skipped" if skipped else ""
+            message = f"no ModelSpec files found in this directory (no document with `kind: ModelSpec`{also})"
             return [DocumentReport(os.fspath(path), 0, [Finding("MS300", severity_of("MS300"), message)],
                                    io_error=True)]
-        return [rep for f in files for rep in self.validate_file(f)]
+        return reports
 
-    def validate_text(self, text: str, source: str = "<string>") -> list[DocumentReport]:
+    def validate_text(self, text: str, source: str = "<string>",
+                      base: Path | None = None) -> list[DocumentReport]:
+        """Documents in ``text``; specRefs resolve against ``base`` (default: the working directory)."""
         docs = loader.load_bytes(text.encode("utf-8"), source, self.limits)
-        return [self.check_document(d) for d in docs]
+        return self.check_documents(docs, source, base=base, text=lambda: text)
 
-    def validate_stdin(self) -> list[DocumentReport]:
+    def validate_stdin(self, source: str = "<stdin>") -> list[DocumentReport]:
+        """Standard input; ``source`` names it in findings (``--stdin-filename``) and anchors specRefs."""
         raw = sys.stdin.buffer.read(self.limits.max_bytes + 1)
-        docs = loader.load_bytes(raw, "<stdin>", self.limits)
-        return [self.check_document(d) for d in docs]
+        docs = loader.load_bytes(raw, source, self.limits)
+        base = Path(source).resolve().parent if source != "<stdin>" else None
+        return self.check_documents(docs, source, base=base, text=lambda: raw.decode("utf-8", "replace"))
 
     def validate_data(self, data: dict[str, Any], source: str = "<data>") -> DocumentReport:
         doc = LoadedDocument(source, 0, data=data)
@@ -110,8 +157,8 @@ class Validator:
                                    for p in doc.problems]
         if doc.ok:
             findings = self.checker.check(doc)
-            if not findings and self.semantic:
-                findings = semantic.run(doc)
+            if self.semantic:
+                findings += semantic.run(well_formed(doc, findings, self.checker.schema))
             info.children = [t for *_, t in refs.dependency_refs(doc.data, path.parent)]
         errors = [f for f in findings if f.severity.value == "error"]
         if errors:
@@ -120,17 +167,55 @@ class Validator:
         return info
 
 
-def validate(source: Source, *, schema: dict[str, Any] | None = None, semantic: bool = True,
-             limits: Limits | None = None) -> Report:
-    """Validate a file or directory path, a YAML/JSON text or an already-loaded mapping.
+def _read_text(path: str) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read().decode("utf-8", "replace")
+    except OSError:
+        return None
 
-    A ``str`` naming an existing file is read as a path; a ``str`` holding a newline or a ':' is
-    read as document text; any other ``str`` is taken as a path (and reported missing).
+
+def _apply_inline(reports: list[DocumentReport], text: str | None) -> None:
+    if not text:
+        return
+    inline = InlineSuppressions.scan(text)
+    if not (inline.lines or inline.whole_file):
+        return
+    for rep in reports:
+        if rep.data is not None:
+            rep.findings = [f for f in rep.findings if not inline.silences(f)]
+
+
+def _looks_like_text(source: str) -> bool:
+    """A string is document text, not a path, when it could not be a path or is plainly a document."""
+    stripped = source.lstrip()
+    return "\n" in source or stripped.startswith(("{", "[", "---")) or (
+        ": " in source and not os.path.exists(source))
+
+
+def validate(source: Source | Iterable[Source], *, schema: dict[str, Any] | None = None, semantic: bool = True,
+             limits: Limits | None = None, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> Report:
+    """Validate files or directories, YAML/JSON text, already-loaded mappings, or a list of these.
+
+    A ``str`` is document text when it holds a newline, starts like a document (``{``, ``[``,
+    ``---``) or is a ``key: value`` line that names no file; otherwise it is a path. Pass a
+    :class:`pathlib.Path` to be explicit. ``select``/``ignore`` take rule ids or prefixes (``MS2``).
     Never raises for bad input: everything wrong is a finding in the returned :class:`Report`.
     """
-    v = Validator(schema, semantic=semantic, limits=limits)
-    if isinstance(source, dict):
-        return Report([v.validate_data(source)])
-    if isinstance(source, str) and not os.path.exists(source) and ("\n" in source or ":" in source):
-        return Report(v.validate_text(source))
-    return Report(v.validate_path(source))
+    from .suppress import parse_selectors
+
+    rules = RuleFilter(parse_selectors(select), parse_selectors(ignore))
+    v = Validator(schema, semantic=semantic, limits=limits, rules=rules)
+    items: Iterable[Source] = [source] if isinstance(source, (str, os.PathLike, dict)) else source
+    report = Report()
+    for item in items:
+        if isinstance(item, dict):
+            report.files.append(v.validate_data(item))
+        elif isinstance(item, str) and _looks_like_text(item):
+            report.files.extend(v.validate_text(item))
+        elif isinstance(item, (str, os.PathLike)):
+            report.files.extend(v.validate_path(item))
+        else:
+            raise TypeError(f"cannot validate a {type(item).__name__}: pass a path, YAML/JSON text or a dict")
+    report.skipped = v.skipped
+    return report

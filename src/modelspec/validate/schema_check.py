@@ -69,10 +69,14 @@ class SchemaChecker:
                     for pointer, value, problem in bad_numbers(doc.data)]
         if self.is_valid(doc.data):
             return findings
-        seen = {f.path for f in findings}
         errors = sorted(self._jsonschema().iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path)))
-        for err in errors:
-            findings.extend(f for f in self._convert(doc, err) if f.path not in seen)
+        numbered = {f.path for f in findings}
+        seen: set[tuple[str, str, str]] = set()
+        for err in errors:  # jsonschema yields one `required` error per missing key, each naming all
+            for f in self._convert(doc, err):
+                if f.path not in numbered and (f.rule, f.path, f.message) not in seen:
+                    seen.add((f.rule, f.path, f.message))
+                    findings.append(f)
         findings.sort(key=lambda f: (f.line or 0, f.column or 0))
         return findings
 

@@ -363,7 +363,7 @@ def accelerator_capacity(ctx: Context) -> Iterator[Finding]:
     model = ctx.mapping("spec.identity.model")
     if not (model.get("architecture") or model.get("id")):
         return
-    from ..resolve.engine import declared_fit
+    from ..resolve.fit import declared_fit
 
     problem = declared_fit(ctx.data)
     if problem:
