@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from ..spec.models import ModelSpec
 
 
 @click.group()
@@ -142,13 +145,13 @@ def scan_cluster(
         raise click.UsageError("--namespace and --all-namespaces exclude each other")
     if not spec_paths and not check_access:
         raise click.UsageError("give at least one --spec (or --check-access)")
-    specs: list[tuple[dict[str, Any], str | None]] = []
+    specs: list[tuple[ModelSpec, str | None]] = []
     if not check_access:
         from ..spec.api import load
 
         for path in spec_paths:
             try:
-                specs.append((load(path).to_dict(), path))
+                specs.append((load(path), path))
             except SpecLoadError as exc:
                 click.echo(f"error: spec is not valid: {exc}", err=True)
                 sys.exit(2)
