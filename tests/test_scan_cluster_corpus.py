@@ -44,8 +44,23 @@ def _scan(tmp: Path, shape: str, spec: dict[str, Any]) -> tuple[int, dict[str, A
     path.write_text(yaml.safe_dump(spec))
     with serve(load_live(CORPUS / shape / "live.yaml")) as (server, _state):
         kc = write_kubeconfig(tmp / "kubeconfig", server.server_address[1])
-        cmd = [sys.executable, "-m", "modelspec", "scan", "cluster", "--kubeconfig", str(kc), "--spec", str(path),
-               "--selector", case["selector"], "--format", "json", "--timeout", "5"]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "modelspec",
+            "scan",
+            "cluster",
+            "--kubeconfig",
+            str(kc),
+            "--spec",
+            str(path),
+            "--selector",
+            case["selector"],
+            "--format",
+            "json",
+            "--timeout",
+            "5",
+        ]
         if case.get("namespace"):
             cmd += ["--namespace", case["namespace"]]
         env = dict(os.environ, PYTHONIOENCODING="utf-8")

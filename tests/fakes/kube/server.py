@@ -177,8 +177,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
             return True
         if fault.endless:
-            self._send(200, {"kind": "List", "apiVersion": "v1", "metadata": {"continue": f"again-{time.time_ns()}"},
-                             "items": []})  # fmt: skip
+            self._send(
+                200,
+                {"kind": "List", "apiVersion": "v1", "metadata": {"continue": f"again-{time.time_ns()}"}, "items": []},
+            )
             return True
         return False
 
