@@ -235,6 +235,8 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path != SSAR:
             self._status(403, "this fake API server is read-only")
             return
+        if self._fault("selfsubjectaccessreviews"):
+            return
         attrs = (body.get("spec") or {}).get("resourceAttributes") or {}
         denied = (attrs.get("verb"), attrs.get("resource")) in self.server.state.deny
         body["status"] = {"allowed": not denied, "reason": "denied by fake RBAC" if denied else "allowed by fake RBAC"}
