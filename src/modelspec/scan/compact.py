@@ -8,6 +8,7 @@ readers to turn into ``unknown`` with the reason.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 _META = ("name", "namespace", "labels", "annotations", "ownerReferences", "creationTimestamp")
@@ -60,10 +61,48 @@ def _template(template: Any) -> Any:
     return {"metadata": _meta(template.get("metadata")), "spec": _pod_spec(template.get("spec"))}
 
 
-def pod(item: dict[str, Any]) -> dict[str, Any]:
+class Interner:
+    """Pods of one revision share their containers, labels and owner: keep one copy of each."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, Any] = {}
+
+    def __call__(self, value: Any) -> Any:
+        if not isinstance(value, (dict, list)):
+            return value
+        key = json.dumps(value, sort_keys=True, default=str)
+        return self.seen.setdefault(key, value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _conditions(value: Any) -> Any:
+    if not isinstance(value, list):
+        return value
+    return [_pick(c, ("type", "status")) for c in value]
+
+
+def pod(item: dict[str, Any], intern: Interner | None = None) -> dict[str, Any]:
+    share = intern if intern is not None else _same
     status = item.get("status")
-    kept = _pick(status, ("phase", "podIP", "conditions")) if isinstance(status, dict) else status
-    return {"metadata": _meta(item.get("metadata")), "spec": _pod_spec(item.get("spec")), "status": kept}
+    kept: Any = status
+    if isinstance(status, dict):
+        kept = _pick(status, ("phase", "podIP"))
+        if "conditions" in status:
+            kept["conditions"] = share(_conditions(status["conditions"]))
+    meta = _meta(item.get("metadata"))
+    if isinstance(meta, dict):
+        for key in ("labels", "ownerReferences", "annotations"):
+            if key in meta:
+                meta[key] = share(meta[key])
+    spec = _pod_spec(item.get("spec"))
+    if isinstance(spec, dict):
+        for key in ("containers", "initContainers", "nodeSelector"):
+            if key in spec:
+                spec[key] = share(spec[key])
+    return {"metadata": meta, "spec": spec, "status": kept}
 
 
 def node(item: dict[str, Any]) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ModelSpecError
-from .compact import PRUNERS
+from .compact import PRUNERS, Interner, pod
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +218,7 @@ class KubeReader:
 
         token: str | None = None
         seen: set[str] = set()
+        interner = Interner()
         relisted = retried = False
         while True:
             if listing.requests >= self.max_pages:
@@ -250,7 +251,7 @@ class KubeReader:
                     continue
                 listing.error = f"{kind.key}: {_one_line(exc)}"
                 return
-            token = self._take_page(kind, body, listing, self.compact)
+            token = self._take_page(kind, body, listing, self.compact, interner)
             if listing.error or not token:
                 return
             if token in seen:
@@ -259,7 +260,7 @@ class KubeReader:
             seen.add(token)
 
     @staticmethod
-    def _take_page(kind: Kind, body: Any, listing: Listing, compact: bool) -> str | None:
+    def _take_page(kind: Kind, body: Any, listing: Listing, compact: bool, interner: Interner) -> str | None:
         """Keep a page's object items; a body of the wrong shape is an error, not an exception."""
         if not isinstance(body, dict):
             listing.error = f"{kind.key}: malformed response (a JSON {type(body).__name__}, not a list object)"
@@ -271,7 +272,10 @@ class KubeReader:
             listing.error = f"{kind.key}: malformed response (items is a {type(items).__name__}, not a list)"
             return None
         prune = PRUNERS.get(kind.key) if compact else None
-        good = [prune(i) if prune else i for i in items if isinstance(i, dict)]
+        if kind.key == "pods" and compact:
+            good = [pod(i, interner) for i in items if isinstance(i, dict)]
+        else:
+            good = [prune(i) if prune else i for i in items if isinstance(i, dict)]
         listing.dropped += len(items) - len(good)
         listing.items.extend(good)
         meta = body.get("metadata")
