@@ -1,0 +1,118 @@
+"""``resolve --write``: put the resolver's choice into a spec file, keeping everything else.
+
+YAML goes through ruamel.yaml's round-trip mode, the one maintained Python YAML library that
+keeps comments, key order, quoting and number spelling (PyYAML drops comments and reformats);
+it is imported here only, so nothing else pays for it. JSON keeps key order through the standard
+library. The new text is parsed back as a ModelSpec before anything is written, and written
+through a temporary file created exclusively beside the target, then renamed over it: a failed
+write leaves the original untouched, and a planted ``*.tmp`` symlink is never followed.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..errors import ModelSpecError
+
+
+class WriteError(ModelSpecError):
+    """The spec could not be written (missing directory, I/O error, result not a valid spec)."""
+
+
+def _set_yaml(root: Any, dotted: str, value: Any) -> None:
+    from ruamel.yaml.comments import CommentedMap
+
+    node = root
+    *parents, last = dotted.split(".")
+    for key in parents:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = CommentedMap()
+            node[key] = child
+        node = child
+    node[last] = value
+
+
+def updated_yaml(text: str, updates: dict[str, Any]) -> str:
+    """``text`` (one YAML document) with ``updates`` (dotted path → value) applied in place."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.util import load_yaml_guess_indent
+
+    root, indent, block_seq_indent = load_yaml_guess_indent(text)
+    if not isinstance(root, dict):
+        raise WriteError("the spec is not a YAML mapping")
+    for dotted, value in updates.items():
+        _set_yaml(root, dotted, value)
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap the user's long lines
+    yaml.indent(mapping=indent or 2, sequence=(indent or 2) + (block_seq_indent or 0), offset=block_seq_indent or 0)
+    out = io.StringIO()
+    yaml.dump(root, out)
+    return out.getvalue()
+
+
+def updated_json(text: str, updates: dict[str, Any]) -> str:
+    doc = json.loads(text)
+    if not isinstance(doc, dict):
+        raise WriteError("the spec is not a JSON object")
+    for dotted, value in updates.items():
+        node = doc
+        *parents, last = dotted.split(".")
+        for key in parents:
+            if not isinstance(node.get(key), dict):
+                node[key] = {}
+            node = node[key]
+        node[last] = value
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def atomic_write(target: Path, produce: Callable[[], str]) -> None:
+    """Write ``produce()`` to ``target`` through an exclusive temp file and a rename."""
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise WriteError(f"cannot write {target}: directory {directory} does not exist")
+    if target.is_dir():
+        raise WriteError(f"cannot write {target}: it is a directory")
+    text = produce()
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise WriteError(f"cannot write {target}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if target.exists():
+            os.chmod(tmp, target.stat().st_mode & 0o7777)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise WriteError(f"cannot write {target}: {exc.strerror or exc}") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_resolved(source: Path, target: Path, updates: dict[str, Any]) -> None:
+    """``source`` with ``updates`` applied, checked as a ModelSpec, written atomically to ``target``."""
+    from ..spec.api import loads
+
+    def produce() -> str:
+        try:
+            text = source.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise WriteError(f"cannot read {source} again: {exc}") from None
+        is_json = source.suffix.lower() == ".json" or text.lstrip().startswith("{")
+        new = updated_json(text, updates) if is_json else updated_yaml(text, updates)
+        loads(new, source=str(target))  # raises SpecLoadError: never write an invalid spec
+        return new
+
+    atomic_write(target, produce)
