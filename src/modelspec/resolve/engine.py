@@ -443,7 +443,7 @@ def _dtype_problem(variant: Variant, gpu: Gpu) -> str | None:
         return f"no fp8 on {gpu.type}"
     if variant.precision in ("int4", "fp4") and gpu.compute_capability is not None and gpu.compute_capability < 7.5:
         return f"int4 kernels need compute capability ≥ 7.5 ({gpu.type} is {gpu.compute_capability})"
-    if variant.precision == "fp4" and (gpu.compute_capability or 0) < 10.0:
+    if variant.quantization == "nvfp4" and (gpu.compute_capability or 0) < 10.0:
         return f"no fp4 on {gpu.type}"
     return None
 

@@ -47,21 +47,34 @@ def parse_version(text: str) -> tuple[int, int, int]:
     return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
 
 
-# -- fitted constants (calibration logs only; see benchmarks/resolver_accuracy.py) ------------
-# Non-torch memory the profile charges, per GPU. V0 measured it from a baseline taken after the
-# CUDA context existed (v0.6.6.post1:vllm/worker/worker.py); V1 0.9.1–0.10 from a snapshot
-# before NCCL init, so communicator buffers count (v0.10.2:vllm/v1/worker/gpu_worker.py);
-# 0.11+ takes the snapshot after distributed init (v0.11.0:vllm/v1/worker/gpu_worker.py).
-NON_TORCH_BYTES = int(0.35 * GIB)  # fitted: single GPU
-NON_TORCH_TP_BYTES = int(2.0 * GIB)  # fitted: single node TP > 1 (NCCL + custom all-reduce), V1 ≤ 0.10 and V0
-NON_TORCH_TP_BYTES_011 = int(0.75 * GIB)  # fitted: TP > 1 from v0.11 (only lazily grown buffers)
-# Activation peak of the profile run: tokens × (ACT_HIDDEN × hidden + ACT_INTER × intermediate/TP) × 2 B
-ACT_HIDDEN = 4.0  # fitted: residual, norm, q/k/v and attention output buffers per token
-ACT_INTER = 3.0  # fitted: gate+up projection (2×) and the activation output (1×)
-# Sampler in the profile run: rows × vocab × SAMPLER_BYTES (fp32 logits, probabilities, sorting)
-SAMPLER_BYTES = 12.0  # fitted
-ACT_FIXED_BYTES = int(0.10 * GIB)  # fitted: workspaces and allocator rounding
-CUDA_GRAPH_BYTES = int(0.5 * GIB)  # fitted (v0.20+ charges its estimate; logs show 0.3–0.9 GiB)
+# -- fitted constants (calibration logs only; see benchmarks/resolver_accuracy.py --fit) -------
+
+
+@dataclass(frozen=True, slots=True)
+class Fitted:
+    """The profiling charges no source states as a number, fitted on the calibration logs.
+
+    Everything vLLM charges besides weights and KV cache, per GPU, is modelled as
+        base + tp_extra [TP·PP > 1] + forward × tokens × (hidden + intermediate / TP) × 2 B
+        + sampler[era] × rows × vocab                                    (last pipeline stage)
+    ``base``: CUDA context / allocator slack the profile sees plus fixed workspaces; ``tp_extra``:
+    NCCL and custom all-reduce buffers (v0.11.0:vllm/distributed/device_communicators/custom_all_reduce.py);
+    ``forward``: the dummy forward pass of ``tokens`` tokens; ``sampler``: the sampler warm-up on
+    ``rows`` = max_num_seqs rows of fp32 logits, which changed between releases (v0 = V0 engine,
+    v1 = V1 up to 0.10, v1_011 = V1 from 0.11; v0.11.0:vllm/v1/worker/gpu_model_runner.py).
+    """
+
+    base_gib: float = 0.0
+    tp_extra_gib: float = 0.778
+    forward: float = 3.901
+    sampler_v0: float = 0.0
+    sampler_v1: float = 5.022
+    sampler_v1_011: float = 25.846
+
+
+FITTED = Fitted()
+CUDA_GRAPH_BYTES = int(0.5 * GIB)  # v0.20+ charges a CUDA-graph estimate; no calibration log shows it yet
+NON_TORCH_BYTES = int(FITTED.base_gib * GIB)  # kept for scan/drift.py's headroom estimate
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,13 +82,16 @@ class EngineRules:
     """What one vLLM release charges and defaults to; built by :func:`engine_rules`."""
 
     version: tuple[int, int, int]
+    engine_v0: bool | None = None  # VLLM_USE_V1=0 on 0.8–0.10, or V1 opted into on 0.7
 
     @property
     def label(self) -> str:
-        return "vLLM {}.{}.{}".format(*self.version)
+        return "vLLM {}.{}.{}".format(*self.version) + (" (V0 engine)" if self.v0 and self.version >= (0, 8, 0) else "")
 
     @property
     def v0(self) -> bool:
+        if self.engine_v0 is not None:
+            return self.engine_v0
         return self.version < (0, 8, 0)  # V1 is the default engine by 0.8 (v0.8.5.post1:vllm/envs.py)
 
     @property
@@ -94,10 +110,13 @@ class EngineRules:
     def tokens_from_concurrency(self) -> bool:
         return self.version >= (0, 21, 0)  # v0.21.0:vllm/v1/core/kv_cache_utils.py
 
-    def non_torch(self, tp: int, pp: int) -> int:
-        if tp * pp <= 1:
-            return NON_TORCH_BYTES
-        return NON_TORCH_BYTES + (NON_TORCH_TP_BYTES_011 if self.version >= (0, 11, 0) else NON_TORCH_TP_BYTES)
+    def non_torch(self, tp: int, pp: int, fitted: Fitted = FITTED) -> int:
+        return int((fitted.base_gib + (fitted.tp_extra_gib if tp * pp > 1 else 0.0)) * GIB)
+
+    def sampler_bytes(self, fitted: Fitted = FITTED) -> float:
+        if self.v0:
+            return fitted.sampler_v0
+        return fitted.sampler_v1_011 if self.version >= (0, 11, 0) else fitted.sampler_v1
 
     def batch_defaults(self, gpu: Gpu, max_len: int, server: bool = True) -> tuple[int, int]:
         """(max_num_batched_tokens, max_num_seqs) when neither is given.
@@ -120,23 +139,33 @@ class EngineRules:
         return mnbt, seqs
 
 
-def engine_rules(version: str | None = None) -> EngineRules:
-    return EngineRules(parse_version(version or DEFAULT_ENGINE_VERSION))
+def engine_rules(version: str | None = None, *, v0: bool | None = None) -> EngineRules:
+    """The accounting of release ``version`` (default: DEFAULT_ENGINE_VERSION)."""
+    parsed = parse_version(version or DEFAULT_ENGINE_VERSION)
+    if parsed < (0, 6, 0) or parsed > (0, 99, 0):
+        raise ValueError(f"engine version {version} is outside what is modelled (0.6 … 0.x)")
+    return EngineRules(parsed, v0)
 
 
-def activation_bytes(arch: Architecture, tp: int, tokens: int, sampler_rows: int) -> int:
-    """Peak of vLLM's profiling forward pass on one GPU of the last stage.
+def forward_width(arch: Architecture, tp: int) -> float:
+    """hidden + intermediate / TP (MoE: the experts a token uses), the per-token activation width."""
+    inter = arch.moe_intermediate_size * max(1, arch.experts_per_token) if arch.is_moe and arch.moe_intermediate_size \
+        else arch.intermediate_size * (max(1, arch.experts_per_token) if arch.is_moe else 1)
+    return arch.hidden_size + inter / tp
 
-    tokens × (ACT_HIDDEN × hidden + ACT_INTER × intermediate / TP) × 2 B + rows × vocab × SAMPLER_BYTES
-    + ACT_FIXED_BYTES. ``tokens`` is what the profile run feeds (max_num_batched_tokens in V1,
-    max(max_model_len, 2048) in V0 without chunked prefill); ``sampler_rows`` is max_num_seqs
+
+def activation_bytes(arch: Architecture, tp: int, tokens: int, sampler_rows: int, rules: EngineRules | None = None,
+                     fitted: Fitted = FITTED) -> int:
+    """Peak of vLLM's profiling run on one GPU (the forward pass, and the sampler on the last stage).
+
+    ``tokens`` is what the profile run feeds (max_num_batched_tokens in V1, max(max_model_len,
+    2048) in V0 without chunked prefill); ``sampler_rows`` is max_num_seqs, 0 off the last stage
     (v0.11.0:vllm/v1/worker/gpu_model_runner.py, v0.6.6.post1:vllm/worker/model_runner.py).
     """
-    inter = arch.moe_intermediate_size * max(1, arch.experts_per_token) if arch.is_moe and arch.moe_intermediate_size \
-        else arch.intermediate_size
-    per_token = (ACT_HIDDEN * arch.hidden_size + ACT_INTER * inter / tp) * 2
-    logits = min(sampler_rows, tokens) * arch.vocab_size * SAMPLER_BYTES
-    return int(tokens * per_token + logits + ACT_FIXED_BYTES)
+    rules = rules or engine_rules()
+    forward = fitted.forward * tokens * forward_width(arch, tp) * 2
+    sampler = rules.sampler_bytes(fitted) * min(sampler_rows, tokens) * arch.vocab_size
+    return int(forward + sampler)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +241,7 @@ def _kv_layout(arch: Architecture, layers: int, max_len: int, mnbt: int, rules: 
 def plan(arch: Architecture, variant: Variant, gpu: Gpu, tp: int, max_len: int, *, pp: int = 1,
          gpu_memory_utilization: float | None = None, kv_dtype_bytes: float = 2.0,
          max_num_batched_tokens: int | None = None, max_num_seqs: int | None = None,
-         engine: str | EngineRules | None = None, server: bool = True) -> MemoryPlan:
+         engine: str | EngineRules | None = None, server: bool = True, fitted: Fitted = FITTED) -> MemoryPlan:
     """vLLM's start-up sizing for ``arch`` on ``tp × pp`` GPUs of type ``gpu``."""
     rules = engine if isinstance(engine, EngineRules) else engine_rules(engine)
     util = gpu_memory_utilization if gpu_memory_utilization is not None else rules.default_utilization
@@ -226,7 +255,7 @@ def plan(arch: Architecture, variant: Variant, gpu: Gpu, tp: int, max_len: int, 
     body = weights - emb_bytes - head_bytes
     budget = int(gpu.usable_bytes * util)
     graphs = CUDA_GRAPH_BYTES if rules.charges_cuda_graphs else 0
-    overhead = rules.non_torch(tp, pp) + graphs
+    overhead = rules.non_torch(tp, pp, fitted) + graphs
     block = BLOCK_TOKENS
     per_layer_tok = arch.kv_bytes_per_token(tp, kv_dtype_bytes) / arch.num_layers
     best: tuple[int, int, int, int, int, int, int] | None = None  # blocks, ... of the limiting stage
@@ -236,7 +265,7 @@ def plan(arch: Architecture, variant: Variant, gpu: Gpu, tp: int, max_len: int, 
         if arch.tie_embeddings and pp > 1 and i == pp - 1:
             w += emb_bytes  # the last stage keeps its own copy of a tied LM head
         w_gpu = math.ceil(w / tp)
-        act = activation_bytes(arch, tp, mnbt, seqs if i == pp - 1 else 0)
+        act = activation_bytes(arch, tp, mnbt, seqs if i == pp - 1 else 0, rules, fitted)
         kv = budget - w_gpu - overhead - act
         group, per_seq, groups = _kv_layout(arch, layers, max_len, mnbt, rules, block)
         page = per_layer_tok * group * block
