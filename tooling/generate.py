@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from modelspec.report.resolution_schema import committed_files as resolution_files
 from modelspec.spec.schema import committed_files
 from modelspec.validate.rules import render_markdown
 
@@ -17,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main() -> int:
     outputs = dict(committed_files())
+    outputs.update(resolution_files())
     outputs["docs/rules.md"] = render_markdown()
     for rel, text in outputs.items():
         target = ROOT / rel

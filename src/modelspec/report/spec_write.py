@@ -44,7 +44,7 @@ def updated_yaml(text: str, updates: dict[str, Any]) -> str:
     from ruamel.yaml import YAML
     from ruamel.yaml.util import load_yaml_guess_indent
 
-    root, indent, block_seq_indent = load_yaml_guess_indent(text)
+    root, seq_indent, seq_offset = load_yaml_guess_indent(text)
     if not isinstance(root, dict):
         raise WriteError("the spec is not a YAML mapping")
     for dotted, value in updates.items():
@@ -52,10 +52,19 @@ def updated_yaml(text: str, updates: dict[str, Any]) -> str:
     yaml = YAML()
     yaml.preserve_quotes = True
     yaml.width = 4096  # never re-wrap the user's long lines
-    yaml.indent(mapping=indent or 2, sequence=(indent or 2) + (block_seq_indent or 0), offset=block_seq_indent or 0)
+    yaml.indent(mapping=_mapping_indent(text), sequence=seq_indent or 2, offset=seq_offset or 0)
     out = io.StringIO()
     yaml.dump(root, out)
     return out.getvalue()
+
+
+def _mapping_indent(text: str) -> int:
+    """Indent of the first nested mapping key (ruamel's guess measures sequences only)."""
+    for line in text.splitlines():
+        stripped = line.lstrip(" ")
+        if line.startswith(" ") and stripped and not stripped.startswith(("-", "#")) and ":" in stripped:
+            return len(line) - len(stripped)
+    return 2
 
 
 def updated_json(text: str, updates: dict[str, Any]) -> str:

@@ -31,6 +31,15 @@ _QUANT_FLAG = {"fp8": "fp8", "awq": "awq", "awq_marlin": "awq_marlin", "gptq": "
                "nvfp4": "modelopt_fp4", "mxfp4": "mxfp4", "bitsandbytes": "bitsandbytes"}
 
 
+# Which quantities are per GPU and which are totals (the JSON says so itself).
+UNITS: dict[str, Any] = {
+    "perGpu": ["memory.*PerGpu: one GPU of the limiting pipeline stage (every rank uses its block count)"],
+    "perReplica": ["memory.weightBytesTotal", "memory.kvTokens", "memory.maxConcurrency", "estimates.*",
+                   "accelerator.count", "parallelism", "nodes", "batch.maxBatchSize"],
+    "allReplicas": ["pricePerHourUsdTotal", "totalGpus"],
+}
+
+
 class ResolveError(ModelSpecError):
     """Bad input for the resolver (missing config, unknown GPU, no sequence length…)."""
 
@@ -216,9 +225,7 @@ class Resolution:
             "engine": {"name": "vllm", "version": "{}.{}.{}".format(*self.engine.version),
                        "kvCacheDtype": self.kv_cache_dtype},
             "targets": self.targets,
-            "units": {"perGpu": "fields ending in PerGpu describe one GPU of the limiting pipeline stage",
-                      "total": "fields ending in Total, kvTokens, maxConcurrency and estimates are per replica; "
-                               "pricePerHourUsdTotal covers every replica"},
+            "units": UNITS,
             "candidates": [c.row_dict() for c in self.candidates],
             "model": self.model_dict(),
             "notes": list(self.notes),

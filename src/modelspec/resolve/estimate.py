@@ -42,7 +42,7 @@ class Estimate:
             "requestMs": round(self.request_ms, 1),
             "tokensPerSecond": round(self.tokens_per_s, 1),
             "requestsPerSecond": round(self.requests_per_s, 3),
-            "pricePerHourUsd": round(self.price_per_hour, 2),
+            "pricePerHourUsdPerReplica": round(self.price_per_hour, 2),
             "costPer1kTokensUsd": round(self.cost_per_1k_tokens, 6),
         }
 
