@@ -10,7 +10,8 @@ Fixed rules, applied before anything is fitted:
   its profiling is not modelled), the GPU's memory is known, the release is 0.6 or later, no KV
   connector / offloading is configured, the record is not marked LOW CONFIDENCE, and the log
   states KV tokens, GPU blocks or the available KV memory;
-* split: a record is hold-out when ``sha256(id) mod 3 == 0``, calibration otherwise (≈ 1/3 : 2/3);
+* split by source: a record is hold-out when ``sha256(source_url) mod 3 == 0``, calibration
+  otherwise (≈ 1/3 : 2/3; records from one issue or benchmark share a machine, so they stay together);
 * only calibration records feed ``--fit`` (least squares, non-negative); the constants printed
   there are the ones in ``modelspec.resolve.memory.Fitted``.
 
@@ -33,9 +34,9 @@ from pathlib import Path
 from typing import Any
 
 from modelspec.resolve import from_hf_config, load_catalog, resolve
-from modelspec.resolve.architecture import Architecture
+from modelspec.resolve.architecture import Architecture, ArchitectureError
 from modelspec.resolve.catalog import GIB, Gpu
-from modelspec.resolve.memory import FITTED, EngineRules, Fitted, forward_width, plan
+from modelspec.resolve.memory import ERAS, FITTED, EngineRules, EraCharges, Fitted, forward_width, plan
 from modelspec.resolve.variants import STANDARD, Variant, from_spec
 from modelspec.spec.accelerators import canonical_type
 
@@ -44,8 +45,10 @@ LOGS = ROOT / "tests" / "data" / "vllm_logs"
 HF = ROOT / "tests" / "data" / "hf"
 
 _ARCH_TYPES = {"LlamaForCausalLM": "llama", "Qwen2ForCausalLM": "qwen2", "Qwen3ForCausalLM": "qwen3",
-               "Qwen3MoeForCausalLM": "qwen3_moe", "GptOssForCausalLM": "gpt_oss",
-               "DeepseekV2ForCausalLM": "deepseek_v2", "MistralForCausalLM": "mistral"}
+               "Qwen3MoeForCausalLM": "qwen3_moe", "Qwen2MoeForCausalLM": "qwen2_moe", "GptOssForCausalLM": "gpt_oss",
+               "DeepseekV2ForCausalLM": "deepseek_v2", "MistralForCausalLM": "mistral", "MixtralForCausalLM": "mixtral",
+               "GemmaForCausalLM": "gemma", "Gemma2ForCausalLM": "gemma2", "Phi3ForCausalLM": "phi3",
+               "PhiForCausalLM": "phi", "GraniteForCausalLM": "granite", "Olmo3ForCausalLM": "olmo3"}
 # GPUs outside the catalog that appear in logs without a logged total: memory in GiB as CUDA reports it
 _CONSUMER_GIB = {"rtx 3090": 23.58, "rtx 4090": 23.64, "a5000": 23.57, "rtx 4060": 7.63}
 
@@ -75,8 +78,10 @@ class Case:
     fails: bool  # the log shows a start-up that cannot hold one sequence / no KV memory
 
 
-def split_of(record_id: str) -> str:
-    return "holdout" if int(hashlib.sha256(record_id.encode()).hexdigest(), 16) % 3 == 0 else "calibration"
+def split_of(source_url: str) -> str:
+    """By source, not by record: logs from one issue or benchmark share a machine and a build, so
+    holding out one of them while fitting on its siblings would leak."""
+    return "holdout" if int(hashlib.sha256(source_url.encode()).hexdigest(), 16) % 3 == 0 else "calibration"
 
 
 def _num(value: Any) -> float | None:
@@ -91,8 +96,9 @@ def _num(value: Any) -> float | None:
 
 
 def _config(model: str, configs: dict[str, Any]) -> dict[str, Any] | None:
+    """The model's config facts: configs.json when it has sourced numbers, else tests/data/hf."""
     raw = configs.get(model)
-    if raw is None:
+    if raw is None or "num_hidden_layers" not in raw or not str(raw.get("source_url", "")).startswith("https://"):
         hf = HF / f"{model.replace('/', '--')}.json"
         return json.loads(hf.read_text()) if hf.exists() else None
     cfg = {k: v for k, v in raw.items() if k not in ("source_url", "values_note", "cross_check", "params_b")}
@@ -147,8 +153,11 @@ def _variant(rec: dict[str, Any]) -> Variant:
         return next(v for v in STANDARD if v.name == "int8-w8a8")
     if "bnb" in q or "bitsandbytes" in q or "awq" in q or "gptq" in q:
         return next(v for v in STANDARD if v.name == "awq-int4")
-    if dtype.startswith("float16") or dtype.startswith("fp16"):
+    dtype = dtype.removeprefix("torch.")
+    if dtype.startswith(("float16", "fp16", "half")):
         return next(v for v in STANDARD if v.name == "fp16")
+    if dtype.startswith(("float32", "fp32")):
+        return from_spec({"name": "fp32", "precision": "fp32"})
     return STANDARD[0]
 
 
@@ -159,7 +168,7 @@ def build_case(rec: dict[str, Any], configs: dict[str, Any], catalog: dict[str, 
     cfg = _config(str(rec.get("model")), configs)
     if cfg is None:
         return "no config for the model"
-    if "vision_config" in cfg:
+    if "vision_config" in cfg or "ForConditionalGeneration" in str(cfg.get("architecture", "")):
         return "multimodal (encoder profiling not modelled)"
     if "low confidence" in str(rec.get("notes", "")).lower():
         return "marked LOW CONFIDENCE"
@@ -171,7 +180,10 @@ def build_case(rec: dict[str, Any], configs: dict[str, Any], catalog: dict[str, 
     gpu = _gpu(rec, catalog)
     if gpu is None:
         return "GPU memory unknown"
-    arch = from_hf_config(cfg, source=str(rec.get("model")))
+    try:
+        arch = from_hf_config(cfg, source=str(rec.get("model")))
+    except ArchitectureError as exc:
+        return f"config incomplete ({exc})"
     tp, pp = int(_num(flags.get("tensor_parallel_size")) or 1), int(_num(flags.get("pipeline_parallel_size")) or 1)
     max_len = int(_num(flags.get("max_model_len")) or arch.max_position_embeddings or 0)
     per_rank = logged.get("kv_cache_gib_per_rank")
@@ -183,11 +195,14 @@ def build_case(rec: dict[str, Any], configs: dict[str, Any], catalog: dict[str, 
     conc = _num(logged.get("max_concurrency"))
     clen = _num(logged.get("concurrency_len"))
     if clen is not None and int(clen) != max_len:
-        conc = None
+        conc = None  # logged for another length
     util = _num(flags.get("gpu_memory_utilization"))
-    return Case(str(rec["id"]), str(rec["source_url"]), split_of(str(rec["id"])), arch, _variant(rec), gpu, tp, pp,
-                max_len, util, _int(flags.get("max_num_batched_tokens")), _int(flags.get("max_num_seqs")),
-                1.0 if "fp8" in str(rec.get("kv_cache_dtype") or "") else 2.0, rules,
+    source = str(rec["source_url"])
+    variant = _variant(rec)
+    # kv-cache-dtype auto = the model's dtype (v0.33.0:vllm/config/cache.py)
+    kv_bytes = 1.0 if "fp8" in str(rec.get("kv_cache_dtype") or "") else 4.0 if variant.precision == "fp32" else 2.0
+    return Case(str(rec["id"]), source, split_of(source), arch, variant, gpu, tp, pp, max_len, util,
+                _int(flags.get("max_num_batched_tokens")), _int(flags.get("max_num_seqs")), kv_bytes, rules,
                 "llm class" not in str(flags.get("usage_context", "")).lower(), tokens, kind, conc, kv_gib,
                 _num(logged.get("weights_gib")), fails)
 
@@ -233,59 +248,99 @@ def predict(c: Case, fitted: Fitted = FITTED) -> Any:
 
 # -- fitting (calibration only) ---------------------------------------------------------------
 
-_NAMES = ("base_gib", "tp_extra_gib", "forward", "sampler_v0", "sampler_v1", "sampler_v1_011")
+
+@dataclass(frozen=True)
+class _Point:
+    era: str
+    multi_gpu: bool
+    forward: float  # GiB per unit of the forward coefficient
+    sampler: float  # GiB per unit of the sampler coefficient (rows × vocab)
+    activation: float | None  # logged "activation peak" / "torch peak memory increase", GiB
+    non_torch: float | None  # logged non-torch memory, GiB
+    observed: float | None  # budget − logged weights − logged KV: everything else, GiB
 
 
-def _features(c: Case) -> tuple[list[float], float] | None:
-    """(feature row, observed non-KV overhead in GiB) for a calibration case with weights and KV logged."""
-    if c.weights_gib is None or c.kv_gib is None or c.fails or c.rules.charges_cuda_graphs:
+def _point(c: Case, rec: dict[str, Any]) -> _Point | None:
+    """What a calibration log says about the charges besides weights and KV cache."""
+    if c.fails or c.rules.charges_cuda_graphs or c.pp > 1:
         return None
     p = predict(c)
-    budget = p.budget_bytes / GIB
-    observed = budget - c.weights_gib - c.kv_gib
-    mnbt, seqs = p.max_num_batched_tokens, p.max_num_seqs
-    last = c.pp == 1  # the limiting stage of a PP run is not always the last: keep PP out of the fit
-    if not last:
+    logged = rec.get("logged") or {}
+    act, nt = _num(logged.get("activation_peak_gib")), _num(logged.get("non_torch_gib"))
+    observed = None
+    if c.weights_gib is not None and c.kv_gib is not None:
+        observed = p.budget_bytes / GIB - c.weights_gib - c.kv_gib
+    if act is None and nt is None and observed is None:
         return None
-    rows = min(seqs, mnbt) * c.arch.vocab_size / GIB
-    era = [0.0, 0.0, 0.0]
-    era[0 if c.rules.v0 else 2 if c.rules.version >= (0, 11, 0) else 1] = rows
-    fwd = mnbt * forward_width(c.arch, c.tp) * 2 / GIB
-    return [1.0, 1.0 if c.tp * c.pp > 1 else 0.0, fwd, *era], observed
+    fwd = p.max_num_batched_tokens * forward_width(c.arch, c.tp) * 2 / GIB
+    rows = min(p.max_num_seqs, p.max_num_batched_tokens) * c.arch.vocab_size / GIB
+    return _Point(c.rules.era, c.tp > 1, fwd, rows, act, nt, observed)
 
 
-def _lstsq_nonneg(rows: list[list[float]], ys: list[float]) -> list[float]:
-    """Least squares with every coefficient ≥ 0 (drop negative ones and refit)."""
-    active = [i for i in range(len(rows[0])) if any(r[i] for r in rows)]
-    while True:
-        n = len(active)
-        a = [[sum(r[i] * r[j] for r in rows) for j in active] for i in active]
-        b = [sum(r[i] * y for r, y in zip(rows, ys, strict=True)) for i in active]
-        for k in range(n):  # Gaussian elimination with partial pivoting
-            piv = max(range(k, n), key=lambda r: abs(a[r][k]))
-            a[k], a[piv], b[k], b[piv] = a[piv], a[k], b[piv], b[k]
-            if abs(a[k][k]) < 1e-12:
-                continue
-            for r in range(k + 1, n):
-                f = a[r][k] / a[k][k]
-                a[r] = [x - f * y for x, y in zip(a[r], a[k], strict=True)]
-                b[r] -= f * b[k]
-        x = [0.0] * n
-        for k in reversed(range(n)):
-            x[k] = (b[k] - sum(a[k][j] * x[j] for j in range(k + 1, n))) / a[k][k] if abs(a[k][k]) > 1e-12 else 0.0
-        if all(v >= 0 for v in x):
-            out = [0.0] * len(rows[0])
-            for i, v in zip(active, x, strict=True):
-                out[i] = v
-            return out
-        active = [i for i, v in zip(active, x, strict=True) if v >= 0]
+def _non_torch(points: list[_Point], activation: Any) -> tuple[float, float]:
+    """(base, TP extra): the median logged non-torch memory, else the median remainder."""
+    def values(multi: bool) -> list[float]:
+        direct = [pt.non_torch for pt in points if pt.multi_gpu == multi and pt.non_torch is not None]
+        if direct:
+            return direct
+        return [pt.observed - activation(pt) for pt in points if pt.multi_gpu == multi and pt.observed is not None]
+
+    single, multi = values(False), values(True)
+    base = max(0.0, statistics.median(single)) if single else 0.0
+    extra = max(0.0, statistics.median(multi) - base) if multi and single else 0.0
+    return base, extra
+
+
+def _fit_era(points: list[_Point], forward: float) -> tuple[float, EraCharges]:
+    """Best (absolute error, charges) for one era at a given forward coefficient. The activation
+    charge is fitted to the logged activation peaks (else to what weights, non-torch and KV leave);
+    absolute rather than squared error, so one odd log cannot pull a constant far."""
+    best: tuple[float, EraCharges] = (math.inf, EraCharges(0.0, 0.0, 0.0))
+    has_act = any(pt.activation is not None for pt in points)
+    for step in range(0, 241):
+        sampler = step * 0.25
+
+        def activation(pt: _Point, sampler: float = sampler) -> float:
+            return max(forward * pt.forward, sampler * pt.sampler)
+
+        base, extra = _non_torch(points, activation)
+        err = 0.0
+        for pt in points:
+            if has_act and pt.activation is not None:
+                err += abs(pt.activation - activation(pt))
+            elif not has_act and pt.observed is not None:
+                err += abs(pt.observed - activation(pt) - base - (extra if pt.multi_gpu else 0.0))
+        if err < best[0]:
+            best = (err, EraCharges(round(base, 3), round(extra, 3), sampler))
+    return best
 
 
 def fit(cases: list[Case]) -> Fitted:
-    data = [f for c in cases if c.split == "calibration" and (f := _features(c)) is not None]
-    coef = _lstsq_nonneg([r for r, _ in data], [y for _, y in data])
-    # forward/sampler features are in GiB per byte-coefficient: they come out as bytes directly
-    return Fitted(**{n: round(v, 3) for n, v in zip(_NAMES, coef, strict=True)})
+    """Fitted on the calibration logs only (hold-out cases are never looked at)."""
+    records = _records()
+    points = [pt for c in cases if c.split == "calibration" and (pt := _point(c, records[c.id])) is not None]
+    fitted_eras = [e for e in ERAS if sum(pt.era == e for pt in points) >= MIN_POINTS]
+    best: tuple[float, Fitted] = (math.inf, FITTED)
+    for step in range(0, 81):
+        forward = step * 0.1
+        total, eras = 0.0, {}
+        for era in fitted_eras:
+            err, eras[era] = _fit_era([pt for pt in points if pt.era == era], forward)
+            total += err
+        for era in ERAS:  # too few logs: borrow the nearest later era's charges
+            if era not in eras:
+                eras[era] = eras[next((e for e in ERAS[ERAS.index(era):] if e in eras), fitted_eras[-1])]
+        if total < best[0]:
+            best = (total, Fitted(round(forward, 1), **eras))
+    return best[1]
+
+
+MIN_POINTS = 3  # an era with fewer calibration logs borrows its neighbour's charges
+
+
+def _records() -> dict[str, dict[str, Any]]:
+    lines = (LOGS / "logs.jsonl").read_text().splitlines()
+    return {str(r["id"]): r for r in (json.loads(ln) for ln in lines if ln.strip())}
 
 
 # -- evaluation -------------------------------------------------------------------------------

@@ -71,7 +71,7 @@ def test_config_bytes_json_semantics() -> None:
     for bad in (b'{"hidden_size": NaN}', b'{"hidden_size": Infinity}', b'{"hidden_size": -Infinity}'):
         with pytest.raises(ArchitectureError, match="not valid JSON"):
             parse_config_bytes(bad, "c.json")
-    with pytest.raises(ArchitectureError, match="nests too deeply|not valid JSON"):
+    with pytest.raises(ArchitectureError, match=r"nests too deeply|not valid JSON"):
         parse_config_bytes(b"[" * 200_000 + b"]" * 200_000, "c.json")
     with pytest.raises(ArchitectureError, match="not a JSON object"):
         parse_config_bytes(b"[1, 2]", "c.json")

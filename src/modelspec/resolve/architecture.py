@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from ..errors import ModelSpecError
@@ -40,7 +41,7 @@ class Params:
         return self.linear_dense + self.linear_experts
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # no slots: params() caches its counts in the instance dict
 class Architecture:
     num_layers: int
     hidden_size: int
@@ -81,6 +82,11 @@ class Architecture:
         return self.kv_lora_rank > 0
 
     def params(self) -> Params:
+        """Parameter counts (cached: the candidate search asks thousands of times)."""
+        return self._params
+
+    @cached_property
+    def _params(self) -> Params:
         h, layers = self.hidden_size, self.num_layers
         embedding = self.vocab_size * h
         lm_head = 0 if self.tie_embeddings else self.vocab_size * h

@@ -484,9 +484,17 @@ def _check(s: _Settings, variant: Variant, gpu: Gpu, par: Parallelism) -> Candid
     problem = _structural_problem(s, variant, gpu, par)
     if problem:
         return reject(problem)
+    util = s.util if s.util is not None else s.rules.default_utilization
+    weights_per_gpu = variant.weight_bytes(s.arch.params()) / par.gpus
+    budget = gpu.usable_bytes * util
+    if weights_per_gpu > budget:  # hopeless: no need for the full accounting
+        return reject(f"weights {_gib(weights_per_gpu)}/GPU > {util:.2f} × {gpu.usable_gib:g} GiB", None,
+                      weights_per_gpu / budget)
     max_len = s.demand.max_len
+    # kv-cache-dtype auto = the weights' dtype (fp32 checkpoints cache 4 bytes per element)
+    kv_bytes = 4.0 if s.kv_dtype == "auto" and variant.precision == "fp32" else s.kv_bytes
     mem = plan(s.arch, variant, gpu, par.tensor, max_len, pp=par.pipeline, gpu_memory_utilization=s.util,
-               kv_dtype_bytes=s.kv_bytes, engine=s.rules)
+               kv_dtype_bytes=kv_bytes, engine=s.rules)
     room = mem.budget_bytes - mem.overhead_bytes - mem.activation_bytes
     if mem.weight_bytes_per_gpu > room:
         return reject(f"weights {_gib(mem.weight_bytes_per_gpu)}/GPU > {_gib(room)} left of "

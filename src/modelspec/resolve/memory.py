@@ -50,31 +50,47 @@ def parse_version(text: str) -> tuple[int, int, int]:
 # -- fitted constants (calibration logs only; see benchmarks/resolver_accuracy.py --fit) -------
 
 
+ERAS = ("v0", "v1", "v1_011", "v1_017")
+
+
+@dataclass(frozen=True, slots=True)
+class EraCharges:
+    """Per-GPU charges of one accounting era (GiB, and bytes per sampler row × vocabulary entry)."""
+
+    base_gib: float  # non-torch memory the profile sees on one GPU (CUDA/allocator slack, workspaces)
+    tp_extra_gib: float  # more of it with TP > 1: NCCL and custom all-reduce buffers
+    sampler: float  # bytes per (max_num_seqs row × vocabulary entry) of the sampler warm-up
+
+
 @dataclass(frozen=True, slots=True)
 class Fitted:
     """The profiling charges no source states as a number, fitted on the calibration logs.
 
-    Everything vLLM charges besides weights and KV cache, per GPU, is modelled as
-        base + tp_extra [TP·PP > 1] + forward × tokens × (hidden + intermediate / TP) × 2 B
-        + sampler[era] × rows × vocab                                    (last pipeline stage)
-    ``base``: CUDA context / allocator slack the profile sees plus fixed workspaces; ``tp_extra``:
-    NCCL and custom all-reduce buffers (v0.11.0:vllm/distributed/device_communicators/custom_all_reduce.py);
-    ``forward``: the dummy forward pass of ``tokens`` tokens; ``sampler``: the sampler warm-up on
-    ``rows`` = max_num_seqs rows of fp32 logits, which changed between releases (v0 = V0 engine,
-    v1 = V1 up to 0.10, v1_011 = V1 from 0.11; v0.11.0:vllm/v1/worker/gpu_model_runner.py).
+    Everything vLLM charges besides weights and KV cache on one GPU is modelled as
+        base + tp_extra [TP > 1] + max(forward, sampler)
+        forward = FORWARD × tokens × (hidden + intermediate / TP) × 2 B   (the dummy forward pass)
+        sampler = SAMPLER × max_num_seqs × vocab                         (last pipeline stage only)
+    — the torch peak is the larger of the two phases, not their sum: pipeline ranks without the
+    sampler log the forward part alone. The sampler warm-up sits in the profile from V1 0.8
+    (v0.11.0:vllm/v1/worker/gpu_model_runner.py) and its size changed between releases, so each
+    era has its own charges: v0 = V0 engine, v1 = V1 to 0.10, v1_011 = 0.11–0.16, v1_017 = 0.17 on
+    (the eras are where the public logs show a step, see benchmarks/resolver_accuracy.py).
     """
 
-    base_gib: float = 0.0
-    tp_extra_gib: float = 0.778
-    forward: float = 3.901
-    sampler_v0: float = 0.0
-    sampler_v1: float = 5.022
-    sampler_v1_011: float = 25.846
+    forward: float = 4.3
+    v0: EraCharges = EraCharges(0.022, 0.137, 13.75)
+    v1: EraCharges = EraCharges(0.022, 0.137, 13.75)
+    v1_011: EraCharges = EraCharges(0.13, 0.415, 38.75)
+    v1_017: EraCharges = EraCharges(0.25, 1.84, 15.25)
+
+    def era(self, name: str) -> EraCharges:
+        value: EraCharges = getattr(self, name)
+        return value
 
 
 FITTED = Fitted()
 CUDA_GRAPH_BYTES = int(0.5 * GIB)  # v0.20+ charges a CUDA-graph estimate; no calibration log shows it yet
-NON_TORCH_BYTES = int(FITTED.base_gib * GIB)  # kept for scan/drift.py's headroom estimate
+NON_TORCH_BYTES = int(FITTED.v1_017.base_gib * GIB)  # kept for scan/drift.py's headroom estimate
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,13 +126,18 @@ class EngineRules:
     def tokens_from_concurrency(self) -> bool:
         return self.version >= (0, 21, 0)  # v0.21.0:vllm/v1/core/kv_cache_utils.py
 
-    def non_torch(self, tp: int, pp: int, fitted: Fitted = FITTED) -> int:
-        return int((fitted.base_gib + (fitted.tp_extra_gib if tp * pp > 1 else 0.0)) * GIB)
+    @property
+    def era(self) -> str:
+        if self.v0:
+            return "v0"
+        return "v1_017" if self.version >= (0, 17, 0) else "v1_011" if self.version >= (0, 11, 0) else "v1"
+
+    def non_torch(self, tp: int, fitted: Fitted = FITTED) -> int:
+        charges = fitted.era(self.era)
+        return int((charges.base_gib + (charges.tp_extra_gib if tp > 1 else 0.0)) * GIB)
 
     def sampler_bytes(self, fitted: Fitted = FITTED) -> float:
-        if self.v0:
-            return fitted.sampler_v0
-        return fitted.sampler_v1_011 if self.version >= (0, 11, 0) else fitted.sampler_v1
+        return fitted.era(self.era).sampler
 
     def batch_defaults(self, gpu: Gpu, max_len: int, server: bool = True) -> tuple[int, int]:
         """(max_num_batched_tokens, max_num_seqs) when neither is given.
@@ -165,7 +186,7 @@ def activation_bytes(arch: Architecture, tp: int, tokens: int, sampler_rows: int
     rules = rules or engine_rules()
     forward = fitted.forward * tokens * forward_width(arch, tp) * 2
     sampler = rules.sampler_bytes(fitted) * min(sampler_rows, tokens) * arch.vocab_size
-    return int(forward + sampler)
+    return int(max(forward, sampler))
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +276,7 @@ def plan(arch: Architecture, variant: Variant, gpu: Gpu, tp: int, max_len: int, 
     body = weights - emb_bytes - head_bytes
     budget = int(gpu.usable_bytes * util)
     graphs = CUDA_GRAPH_BYTES if rules.charges_cuda_graphs else 0
-    overhead = rules.non_torch(tp, pp, fitted) + graphs
+    overhead = rules.non_torch(tp, fitted) + graphs
     block = BLOCK_TOKENS
     per_layer_tok = arch.kv_bytes_per_token(tp, kv_dtype_bytes) / arch.num_layers
     best: tuple[int, int, int, int, int, int, int] | None = None  # blocks, ... of the limiting stage
