@@ -10,8 +10,9 @@ Fixed rules, applied before anything is fitted:
   its profiling is not modelled), the GPU's memory is known, the release is 0.6 or later, no KV
   connector / offloading is configured, the record is not marked LOW CONFIDENCE, and the log
   states KV tokens, GPU blocks or the available KV memory;
-* split by source: a record is hold-out when ``sha256(source_url) mod 3 == 0``, calibration
-  otherwise (≈ 1/3 : 2/3; records from one issue or benchmark share a machine, so they stay together);
+* split by source: a record is hold-out when ``sha256(source_group(source_url)) mod 3 == 0``,
+  calibration otherwise, where the group is the issue/PR thread or the repository (one benchmark
+  campaign, one machine): records that share a machine and a build stay on one side;
 * only calibration records feed ``--fit`` (least squares, non-negative); the constants printed
   there are the ones in ``modelspec.resolve.memory.Fitted``.
 
@@ -78,10 +79,24 @@ class Case:
     fails: bool  # the log shows a start-up that cannot hold one sequence / no KV memory
 
 
+def source_group(url: str) -> str:
+    """The source a log belongs to: an issue/PR thread, else a repository (one benchmark campaign
+    keeps its logs in one repository, one file each), else the site and first path segment."""
+    m = re.match(r"https://github\.com/([^/]+/[^/]+)/(issues|pull|discussions)/(\d+)", url)
+    if m:
+        return f"{m.group(1).lower()}#{m.group(3)}"
+    m = re.match(r"https://github\.com/([^/]+/[^/#?]+)", url)
+    if m:
+        return m.group(1).lower()
+    m = re.match(r"https?://([^/]+)(/[^/?#]*)?", url)
+    return (m.group(1) + (m.group(2) or "")).lower() if m else url
+
+
 def split_of(source_url: str) -> str:
     """By source, not by record: logs from one issue or benchmark share a machine and a build, so
     holding out one of them while fitting on its siblings would leak."""
-    return "holdout" if int(hashlib.sha256(source_url.encode()).hexdigest(), 16) % 3 == 0 else "calibration"
+    digest = hashlib.sha256(source_group(source_url).encode()).hexdigest()
+    return "holdout" if int(digest, 16) % 3 == 0 else "calibration"
 
 
 def _num(value: Any) -> float | None:
@@ -257,7 +272,7 @@ class _Point:
     sampler: float  # GiB per unit of the sampler coefficient (rows × vocab)
     activation: float | None  # logged "activation peak" / "torch peak memory increase", GiB
     non_torch: float | None  # logged non-torch memory, GiB
-    observed: float | None  # budget − logged weights − logged KV: everything else, GiB
+    observed: float | None  # budget − weights − logged KV: everything else, GiB
 
 
 def _point(c: Case, rec: dict[str, Any]) -> _Point | None:
@@ -268,8 +283,9 @@ def _point(c: Case, rec: dict[str, Any]) -> _Point | None:
     logged = rec.get("logged") or {}
     act, nt = _num(logged.get("activation_peak_gib")), _num(logged.get("non_torch_gib"))
     observed = None
-    if c.weights_gib is not None and c.kv_gib is not None:
-        observed = p.budget_bytes / GIB - c.weights_gib - c.kv_gib
+    if c.kv_gib is not None:  # weights as logged, else as estimated from the config (exact for dense 16-bit)
+        weights = c.weights_gib if c.weights_gib is not None else p.weight_bytes_per_gpu / GIB
+        observed = p.budget_bytes / GIB - weights - c.kv_gib
     if act is None and nt is None and observed is None:
         return None
     fwd = p.max_num_batched_tokens * forward_width(c.arch, c.tp) * 2 / GIB

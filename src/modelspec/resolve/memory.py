@@ -35,7 +35,8 @@ BLOCK_TOKENS = 16  # v0.11.0:vllm/platforms/cuda.py — default block size on CU
 # force 64, v0.33.0:vllm/v1/attention/backends/mla/flashmla.py: that changes rounding only)
 
 # -- releases --------------------------------------------------------------------------------
-DEFAULT_ENGINE_VERSION = "0.11.0"
+# the newest release the calibration logs cover (0.20+ adds a CUDA-graph charge no log calibrates)
+DEFAULT_ENGINE_VERSION = "0.19.0"
 KNOWN_VERSIONS = ("0.6.6", "0.8.5", "0.9.1", "0.10.2", "0.11.0", "0.19.1", "0.20.0", "0.21.0", "0.26.0", "0.33.0")
 
 
@@ -78,10 +79,10 @@ class Fitted:
     """
 
     forward: float = 4.3
-    v0: EraCharges = EraCharges(0.022, 0.137, 13.75)
-    v1: EraCharges = EraCharges(0.022, 0.137, 13.75)
-    v1_011: EraCharges = EraCharges(0.13, 0.415, 38.75)
-    v1_017: EraCharges = EraCharges(0.25, 1.84, 15.25)
+    v0: EraCharges = EraCharges(0.023, 0.137, 13.75)
+    v1: EraCharges = EraCharges(0.023, 0.137, 13.75)
+    v1_011: EraCharges = EraCharges(0.13, 1.306, 39.0)
+    v1_017: EraCharges = EraCharges(0.25, 1.82, 15.25)
 
     def era(self, name: str) -> EraCharges:
         value: EraCharges = getattr(self, name)
