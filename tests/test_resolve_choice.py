@@ -248,3 +248,14 @@ def test_write_json_spec_and_spec_with_resolution(tmp_path: Path) -> None:
     assert list(written) == ["apiVersion", "kind", "metadata", "spec"]
     res = resolve(spec("llama-3-8b", "l4", 1, 8192), model=cfg(L8))
     assert spec_with_resolution(spec("llama-3-8b", "l4", 1, 8192), res)["spec"]["runtime"]["batch"]["maxBatchSize"]
+
+
+def test_write_multi_document_spec_updates_the_first_and_keeps_the_rest(tmp_path: Path) -> None:
+    one = (EXAMPLES / "extensions/llama-3-8b-architecture.modelspec.yaml").read_text()
+    second = one.replace("llama-3-8b-sized", "second-doc")
+    f = tmp_path / "multi.yaml"
+    f.write_text(one + "---\n" + second)
+    proc = run_cli("resolve", str(f), "--write", str(f))
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    first_out, second_out = f.read_text().split("\n---\n")
+    assert "maxBatchSize:" in first_out and second_out.strip() == second.strip()

@@ -40,22 +40,43 @@ def _set_yaml(root: Any, dotted: str, value: Any) -> None:
 
 
 def updated_yaml(text: str, updates: dict[str, Any]) -> str:
-    """``text`` (one YAML document) with ``updates`` (dotted path → value) applied in place."""
+    """``text`` with ``updates`` (dotted path → value) applied to its first YAML document in place;
+    any further documents are kept as they are."""
     from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
     from ruamel.yaml.util import load_yaml_guess_indent
 
-    root, seq_indent, seq_offset = load_yaml_guess_indent(text)
-    if not isinstance(root, dict):
-        raise WriteError("the spec is not a YAML mapping")
-    for dotted, value in updates.items():
-        _set_yaml(root, dotted, value)
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.width = 4096  # never re-wrap the user's long lines
-    yaml.indent(mapping=_mapping_indent(text), sequence=seq_indent or 2, offset=seq_offset or 0)
-    out = io.StringIO()
-    yaml.dump(root, out)
+    try:
+        _, seq_indent, seq_offset = load_yaml_guess_indent(_first_document(text))
+        yaml = YAML()
+        yaml.preserve_quotes = True
+        yaml.width = 4096  # never re-wrap the user's long lines
+        yaml.indent(mapping=_mapping_indent(text), sequence=seq_indent or 2, offset=seq_offset or 0)
+        docs = list(yaml.load_all(text))
+        if not docs or not isinstance(docs[0], dict):
+            raise WriteError("the spec is not a YAML mapping")
+        for dotted, value in updates.items():
+            _set_yaml(docs[0], dotted, value)
+        out = io.StringIO()
+        if len(docs) == 1:
+            yaml.dump(docs[0], out)
+        else:
+            yaml.explicit_start = text.lstrip().startswith("---")
+            yaml.dump_all(docs, out)
+    except (YAMLError, RecursionError) as exc:
+        raise WriteError(f"cannot rewrite the spec as YAML: {str(exc).splitlines()[0][:200]}") from None
     return out.getvalue()
+
+
+def _first_document(text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    seen_content = False
+    for i, line in enumerate(lines):
+        if line.rstrip() == "---" and seen_content:
+            return "".join(lines[:i])
+        if line.strip() and not line.lstrip().startswith("#") and line.rstrip() != "---":
+            seen_content = True
+    return text
 
 
 def _mapping_indent(text: str) -> int:
