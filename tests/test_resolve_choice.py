@@ -259,3 +259,18 @@ def test_write_multi_document_spec_updates_the_first_and_keeps_the_rest(tmp_path
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     first_out, second_out = f.read_text().split("\n---\n")
     assert "maxBatchSize:" in first_out and second_out.strip() == second.strip()
+
+
+def test_engine_version_changes_the_accounting_and_bad_versions_exit_2() -> None:
+    doc = spec("llama-3-8b", "h100", 1, 8192, precision="bf16")
+    old = resolve(doc, model=cfg(L8), engine_version="0.6.6").chosen  # V0: 256 seqs, profile = max_model_len tokens
+    new = resolve(doc, model=cfg(L8), engine_version="0.20.0").chosen  # util 0.92, CUDA graphs charged
+    assert old is not None and new is not None and old.memory is not None and new.memory is not None
+    assert (old.memory.max_num_seqs, new.memory.max_num_seqs) == (256, 1024)
+    assert new.memory.gpu_memory_utilization == 0.92 and old.memory.gpu_memory_utilization == 0.90
+    for bad in ("banana", "0.2.4", "7"):
+        with pytest.raises(ResolveError):
+            resolve(doc, model=cfg(L8), engine_version=bad)
+    proc = run_cli("resolve", str(EXAMPLES / "extensions/llama-3-8b-architecture.modelspec.yaml"),
+                   "--engine-version", "x.y")
+    assert proc.returncode == 2 and "engine version" in proc.stderr
