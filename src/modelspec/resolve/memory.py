@@ -81,7 +81,7 @@ class Fitted:
     forward: float = 4.3
     v0: EraCharges = EraCharges(0.023, 0.137, 13.75)
     v1: EraCharges = EraCharges(0.023, 0.137, 13.75)
-    v1_011: EraCharges = EraCharges(0.13, 1.306, 39.0)
+    v1_011: EraCharges = EraCharges(0.13, 1.387, 39.0)
     v1_017: EraCharges = EraCharges(0.25, 1.82, 15.25)
 
     def era(self, name: str) -> EraCharges:
