@@ -348,7 +348,21 @@ def fit(cases: list[Case]) -> Fitted:
                 eras[era] = eras[next((e for e in ERAS[ERAS.index(era):] if e in eras), fitted_eras[-1])]
         if total < best[0]:
             best = (total, Fitted(round(forward, 1), **eras))
-    return best[1]
+    base, per_layer = _fit_graphs([c for c in cases if c.split == "calibration"], records)
+    return dataclasses.replace(best[1], graph_base_gib=base, graph_per_layer_gib=per_layer)
+
+
+def _fit_graphs(cases: list[Case], records: dict[str, dict[str, Any]]) -> tuple[float, float]:
+    """CUDA-graph estimate = base + per layer × layers on the GPU: least squares over the
+    "Estimated CUDA graph memory" lines (logged from 0.18; charged from 0.20)."""
+    pts = [(math.ceil(c.arch.num_layers / c.pp), v) for c in cases if c.rules.version >= (0, 18, 0)
+           and (v := _num((records[c.id].get("logged") or {}).get("cuda_graph_gib"))) is not None]
+    if len(pts) < MIN_POINTS:
+        return FITTED.graph_base_gib, FITTED.graph_per_layer_gib
+    mx, my = statistics.fmean(x for x, _ in pts), statistics.fmean(y for _, y in pts)
+    sxx = sum((x - mx) ** 2 for x, _ in pts)
+    slope = sum((x - mx) * (y - my) for x, y in pts) / sxx if sxx else 0.0
+    return round(max(0.0, my - slope * mx), 3), round(max(0.0, slope), 4)
 
 
 MIN_POINTS = 3  # an era with fewer calibration logs borrows its neighbour's charges

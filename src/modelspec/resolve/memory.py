@@ -84,13 +84,20 @@ class Fitted:
     v1_011: EraCharges = EraCharges(0.13, 1.387, 39.0)
     v1_017: EraCharges = EraCharges(0.25, 1.82, 15.25)
 
+    # CUDA-graph estimate (logged from 0.18 as "Estimated CUDA graph memory", charged from 0.20,
+    # v0.20.0:vllm/envs.py): graph_base + graph_per_layer × layers on the GPU, GiB
+    graph_base_gib: float = 0.317
+    graph_per_layer_gib: float = 0.0162
+
+    def graphs_bytes(self, layers: int) -> int:
+        return int((self.graph_base_gib + self.graph_per_layer_gib * layers) * GIB)
+
     def era(self, name: str) -> EraCharges:
         value: EraCharges = getattr(self, name)
         return value
 
 
 FITTED = Fitted()
-CUDA_GRAPH_BYTES = int(0.5 * GIB)  # v0.20+ charges a CUDA-graph estimate; no calibration log shows it yet
 NON_TORCH_BYTES = int(FITTED.v1_017.base_gib * GIB)  # kept for scan/drift.py's headroom estimate
 
 
@@ -276,31 +283,29 @@ def plan(arch: Architecture, variant: Variant, gpu: Gpu, tp: int, max_len: int, 
     head_bytes = weights * (params.lm_head / max(1, params.total))
     body = weights - emb_bytes - head_bytes
     budget = int(gpu.usable_bytes * util)
-    graphs = CUDA_GRAPH_BYTES if rules.charges_cuda_graphs else 0
-    overhead = rules.non_torch(tp, fitted) + graphs
+    non_torch = rules.non_torch(tp, fitted)
     block = BLOCK_TOKENS
     per_layer_tok = arch.kv_bytes_per_token(tp, kv_dtype_bytes) / arch.num_layers
-    best: tuple[int, int, int, int, int, int, int] | None = None  # blocks, ... of the limiting stage
-    limiting = arch.num_layers
+    best: tuple[int, ...] | None = None  # blocks, … of the limiting stage
     for i, layers in enumerate(stage_layers(arch.num_layers, pp)):
         w = body * layers / arch.num_layers + (emb_bytes if i == 0 else 0) + (head_bytes if i == pp - 1 else 0)
         if arch.tie_embeddings and pp > 1 and i == pp - 1:
             w += emb_bytes  # the last stage keeps its own copy of a tied LM head
         w_gpu = math.ceil(w / tp)
         act = activation_bytes(arch, tp, mnbt, seqs if i == pp - 1 else 0, rules, fitted)
-        kv = budget - w_gpu - overhead - act
+        overhead = non_torch + (fitted.graphs_bytes(layers) if rules.charges_cuda_graphs else 0)
+        kv = int(budget - w_gpu - overhead - act)
         group, per_seq, groups = _kv_layout(arch, layers, max_len, mnbt, rules, block)
         page = per_layer_tok * group * block
         blocks = max(0, int(kv // page)) if page > 0 and layers > 0 else 0
         if best is None or blocks < best[0]:
-            best = (blocks, w_gpu, act, kv, per_seq, groups, int(per_layer_tok * layers))
-            limiting = layers
+            best = (blocks, w_gpu, act, kv, per_seq, groups, int(per_layer_tok * layers), overhead, layers)
     assert best is not None
-    blocks, w_gpu, act, kv, per_seq, groups, kv_tok = best
+    blocks, w_gpu, act, kv, per_seq, groups, kv_tok, overhead, limiting = best
     # v0.9.1:vllm/v1/core/kv_cache_utils.py divides by blocks per request; before, tokens / max_len
     conc = (blocks / per_seq if per_seq else 0.0) if rules.hybrid_kv else blocks * block / max_len
     tokens = int(conc * max_len) if rules.tokens_from_concurrency else blocks // groups * block
-    return MemoryPlan(weights, w_gpu, kv_tok, budget, overhead, act, int(kv), blocks, per_seq, conc, tokens,
+    return MemoryPlan(weights, w_gpu, kv_tok, budget, overhead, act, kv, blocks, per_seq, conc, tokens,
                       mnbt, seqs, util, limiting)
 
 
