@@ -27,7 +27,7 @@ def test_distribution_name_and_extras() -> None:
     assert not _names(project["dependencies"]) & set(HEAVY), "validate-only installs stay small"
     extras = project["optional-dependencies"]
     assert set(HEAVY) - {"httpx"} <= _names(extras["scan"]) and "httpx" in _names(extras["scan"])
-    assert _names(extras["resolve"]) == {"httpx"}
+    assert _names(extras["resolve"]) == {"httpx", "ruamel.yaml"}  # hf:// configs; --write keeps comments
     assert extras["all"] == ["modelspec-sdk[resolve,scan]"]
     assert "modelspec-sdk[all]" in extras["test"]
     assert project["scripts"]["modelspec"] == "modelspec.cli.main:main"

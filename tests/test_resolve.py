@@ -119,9 +119,10 @@ def test_declared_batch_and_targets() -> None:
     assert res.chosen is not None
     assert res.chosen.max_batch == 128  # the declared maxBatchSize
     d = res.to_dict()
-    assert set(d["chosen"]["targets"]) == {"maxBatchSize", "latencyMsP95", "rps", "costPer1kTokensUsd"}
-    four = next(c for c in res.candidates if c.gpu.type == "h100" and c.count == 4)
-    assert four.fits and four.meets["maxBatchSize"] is False  # 59 full-length sequences < 128
+    assert set(d["chosen"]["targets"]) == {"concurrency", "latencyMsP95", "rps", "costPer1kTokensUsd"}
+    assert res.chosen.replicas >= 2  # minReplicas 2, and 60 rps
+    one = next(c for c in res.candidates if c.gpu.type == "a100-80gb" and c.count == 2)
+    assert one.fits and one.meets["concurrency"] is False  # 128 × 1,280 tokens do not fit 2 × A100
 
 
 def test_json_contract() -> None:
@@ -129,16 +130,20 @@ def test_json_contract() -> None:
     d = res.to_dict()
     chosen = d["chosen"]
     assert set(chosen) >= {"accelerator", "variant", "batch", "memory", "estimates"}
-    assert set(chosen["memory"]) >= {"weightBytes", "kvBytesPerToken", "kvCacheBytes", "maxConcurrency"}
+    assert set(chosen["memory"]) >= {"weightBytesTotal", "kvBytesPerTokenPerGpu", "kvCacheBytesPerGpu",
+                                     "maxConcurrency", "kvTokens"}
     assert chosen["batch"]["maxSequenceLengthTokens"] == 8192
     assert d["model"]["parameterCount"] == 8_030_261_248
     assert all({"fits", "reason"} <= set(c) for c in d["candidates"])
 
 
 def test_speed_budget_is_not_timed_here_but_candidate_count_is_complete() -> None:
-    res = resolve(SIZED)
+    res = resolve(SIZED, gpus=["all"])
     variants = len(yaml.safe_load(SIZED.read_text())["spec"]["identity"]["model"]["variants"])
-    assert len(res.candidates) == len(load_catalog()) * variants * 4
+    nvidia = [g for g in load_catalog().values() if g.vendor == "nvidia"]
+    # TP 1..per-node within a node, then whole nodes × PP 2..4
+    per_gpu = sum(len([t for t in (1, 2, 4, 8, 16) if t <= g.gpus_per_node]) + 3 for g in nvidia)
+    assert len(res.candidates) == per_gpu * variants
 
 
 def test_cli_table_json_write(tmp_path: Path) -> None:

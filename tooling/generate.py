@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from modelspec.report.resolution_schema import committed_files as resolution_files
 from modelspec.scan.rules import rules_page
 from modelspec.spec.schema import committed_files
 
@@ -17,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main() -> int:
     outputs = dict(committed_files())
+    outputs.update(resolution_files())
     outputs["docs/rules.md"] = rules_page()
     for rel, text in outputs.items():
         target = ROOT / rel

@@ -26,7 +26,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "scan": ("scan", "scan", "Compare what runs with what the spec declares (drift)."),
 }
 # a missing third-party module -> the extra that installs it
-EXTRAS = {"kubernetes": "scan", "pynvml": "scan", "psutil": "scan", "httpx": "scan"}
+EXTRAS = {"kubernetes": "scan", "pynvml": "scan", "psutil": "scan", "httpx": "scan", "ruamel": "resolve"}
 
 
 def missing_extra(exc: ModuleNotFoundError, command: str | None = None) -> str | None:

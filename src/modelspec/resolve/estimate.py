@@ -19,6 +19,7 @@ from .variants import Variant
 
 BANDWIDTH_EFFICIENCY = 0.75
 MFU = 0.45
+INTERNODE_HOP_S = 30e-6  # one pipeline hand-off between nodes (RDMA latency + a hidden-state send)
 ALLREDUCE_LATENCY_S = {"nvlink": 8e-6, "nvlink-c2c": 8e-6, "xgmi": 10e-6, "nvlink-bridge": 10e-6, "pcie": 25e-6}
 
 
@@ -41,21 +42,15 @@ class Estimate:
             "requestMs": round(self.request_ms, 1),
             "tokensPerSecond": round(self.tokens_per_s, 1),
             "requestsPerSecond": round(self.requests_per_s, 3),
-            "pricePerHourUsd": round(self.price_per_hour, 2),
+            "pricePerHourUsdPerReplica": round(self.price_per_hour, 2),
             "costPer1kTokensUsd": round(self.cost_per_1k_tokens, 6),
         }
 
 
-def estimate(
-    arch: Architecture,
-    variant: Variant,
-    gpu: Gpu,
-    tp: int,
-    mem: MemoryPlan,
-    batch: int,
-    prompt_tokens: int,
-    output_tokens: int,
-) -> Estimate:
+def estimate(arch: Architecture, variant: Variant, gpu: Gpu, tp: int, mem: MemoryPlan, batch: int,
+             prompt_tokens: int, output_tokens: int, pp: int = 1) -> Estimate:
+    """Roofline estimate for one replica of ``tp × pp`` GPUs (pipeline stages run one after another
+    for a given token; ``mem`` describes one stage's GPU)."""
     batch = max(1, batch)
     params = arch.params()
     total = max(1, params.total)
@@ -64,18 +59,20 @@ def estimate(
     weights_read = mem.weight_bytes_per_gpu * read_fraction
     avg_context = prompt_tokens + output_tokens / 2
     kv_read = batch * min(avg_context, arch.kv_tokens_per_sequence(int(avg_context) or 1)) * mem.kv_bytes_per_token
+    # mem.kv_bytes_per_token already covers only this stage's layers
     step = (weights_read + kv_read) / (gpu.bandwidth_gbs * 1e9 * BANDWIDTH_EFFICIENCY)
     if tp > 1:
         volume = 2 * (tp - 1) / tp * batch * arch.hidden_size * 2
         per_layer = 2 * (ALLREDUCE_LATENCY_S.get(gpu.interconnect, 25e-6) + volume / (gpu.interconnect_gbs * 1e9))
-        step += per_layer * arch.num_layers
+        step += per_layer * arch.num_layers / pp
+    step = step * pp + (pp - 1) * INTERNODE_HOP_S
     flops = 2 * arch.active_parameters(1) * prompt_tokens
-    prefill = flops / (gpu.dense_tflops(variant.compute_precision) * 1e12 * tp * MFU)
+    prefill = flops / (gpu.dense_tflops(variant.compute_precision) * 1e12 * tp * pp * MFU) * pp
     request = prefill + output_tokens * step
     # steady state: `batch` sequences decode together; prefill work is shared across the batch
     cycle = request + prefill * (batch - 1) / max(1, output_tokens)
     rps = batch / cycle if cycle > 0 else 0.0
     tok_s = rps * output_tokens
-    price = gpu.price_per_hour * tp
+    price = gpu.price_per_hour * tp * pp
     cost = price / (tok_s * 3600) * 1000 if tok_s > 0 else math.inf
     return Estimate(batch, step * 1000, prefill * 1000, request * 1000, tok_s, rps, price, cost)

@@ -16,19 +16,11 @@ from .architecture import Params
 
 GROUP = 128
 INT4_GROUP_OVERHEAD = 2.5 / GROUP  # bytes per weight: fp16 scale + packed 4-bit zero per group
+MXFP4_BYTES = (4 + 8 / 32) / 8  # OCP microscaling: 4-bit elements, an 8-bit shared scale per 32
 
 # gguf block formats: bits per weight including block scales (llama.cpp's own figures)
-GGUF_BITS = {
-    "q2_k": 2.63,
-    "q3_k_m": 3.91,
-    "q4_0": 4.5,
-    "q4_k_s": 4.58,
-    "q4_k_m": 4.85,
-    "q5_0": 5.5,
-    "q5_k_m": 5.69,
-    "q6_k": 6.56,
-    "q8_0": 8.5,
-}
+GGUF_BITS = {"q2_k": 2.63, "q3_k_m": 3.91, "q4_0": 4.5, "q4_k_s": 4.58, "q4_k_m": 4.85, "q5_0": 5.5,
+             "q5_k_m": 5.69, "q6_k": 6.56, "q8_0": 8.5}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,25 +34,25 @@ class Variant:
     size_bytes: int | None = None  # declared total: used as-is when known
     uri: str | None = None
     declared: bool = False  # came from the spec's variants list
+    expert_bytes: float | None = None  # routed experts when quantized apart from the rest (mxfp4)
 
     def weight_bytes(self, params: Params) -> int:
         if self.size_bytes:
             return self.size_bytes
         emb = params.embedding + params.lm_head
-        return int(params.linear * self.linear_bytes + emb * self.embedding_bytes + params.other * 2)
+        experts = params.linear_experts * (self.expert_bytes if self.expert_bytes is not None else self.linear_bytes)
+        return int(params.linear_dense * self.linear_bytes + experts + emb * self.embedding_bytes + params.other * 2)
 
     @property
     def compute_precision(self) -> str:
         """What the matmuls run in: weight-only int4 dequantizes to 16 bits."""
+        if self.quantization == "mxfp4":
+            return "bf16"  # gpt-oss style: only the experts are fp4, dequantized in the kernels
         return "fp16" if self.precision in ("int4", "fp4") and self.quantization != "nvfp4" else self.precision
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "precision": self.precision,
-            "quantization": self.quantization,
-            "format": self.format,
-        }
+        return {"name": self.name, "precision": self.precision, "quantization": self.quantization,
+                "format": self.format}
 
 
 STANDARD: tuple[Variant, ...] = (
@@ -88,23 +80,22 @@ def from_spec(entry: dict[str, Any]) -> Variant:
         linear, precision = 1.0, "fp8"
     elif precision == "int8" or quant in ("int8", "smoothquant", "bitsandbytes"):
         linear, precision = 1.0, "int8"
-    elif precision in ("fp4", "nvfp4", "mxfp4") or quant in ("nvfp4", "mxfp4"):
+    elif quant == "mxfp4" or precision == "mxfp4":
+        # MXFP4 checkpoints (gpt-oss) quantize the routed experts only: 4 bits + one 8-bit scale per 32
+        return Variant(str(entry.get("name")), "fp4", "mxfp4", fmt, 2.0, 2.0, _size(entry), entry.get("uri"),
+                       declared=True, expert_bytes=MXFP4_BYTES)
+    elif precision in ("fp4", "nvfp4") or quant == "nvfp4":
         linear, precision = 0.5 + 1 / 16, "fp4"
     elif precision == "fp32":
         linear = 4.0
     precision = precision or "bf16"
+    return Variant(str(entry.get("name")), precision, quant, fmt, linear, 4.0 if precision == "fp32" else 2.0,
+                   _size(entry), entry.get("uri"), declared=True)
+
+
+def _size(entry: dict[str, Any]) -> int | None:
     size = entry.get("sizeBytes")
-    return Variant(
-        str(entry.get("name")),
-        precision,
-        quant,
-        fmt,
-        linear,
-        4.0 if precision == "fp32" else 2.0,
-        int(size) if isinstance(size, int) and size > 0 else None,
-        entry.get("uri"),
-        declared=True,
-    )
+    return int(size) if isinstance(size, int) and not isinstance(size, bool) and size > 0 else None
 
 
 def matches_precision(variant: Variant, wanted: str) -> bool:
