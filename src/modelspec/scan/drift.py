@@ -120,10 +120,16 @@ def _gb(n: float) -> str:
     return f"{n / 1e9:.1f} GB"
 
 
-def drift(spec: Any, facts: NodeFacts, *, spec_path: str | None = None) -> DriftReport:
-    """Compare a spec (ModelSpec, mapping or path) with node facts."""
+def drift(
+    spec: Any, facts: NodeFacts, *, spec_path: str | None = None, own_servers: frozenset[int] = frozenset()
+) -> DriftReport:
+    """Compare a spec (ModelSpec, mapping or path) with node facts.
+
+    ``own_servers``: pids of the model servers serving this spec; the GPU memory they hold is the
+    model's own, not memory taken from it.
+    """
     doc = _as_dict(spec)
-    findings = list(_node_rules(doc, facts))
+    findings = list(_node_rules(doc, facts, own_servers))
     target = {"scope": "node", "host": facts.hostname, "spec": spec_path, "specName": _get(doc, "metadata.name")}
     return DriftReport("node", target, facts.to_dict(), findings)
 
@@ -144,7 +150,7 @@ def _as_dict(spec: Any) -> dict[str, Any]:
 _ACC = "/spec/runtime/accelerator"
 
 
-def _node_rules(doc: dict[str, Any], f: NodeFacts) -> Iterator[DriftFinding]:
+def _node_rules(doc: dict[str, Any], f: NodeFacts, own: frozenset[int] = frozenset()) -> Iterator[DriftFinding]:
     acc = _get(doc, "spec.runtime.accelerator") or {}
     gpus = f.healthy_gpus
     lost = [g.index for g in f.gpus if g.lost]
@@ -358,7 +364,7 @@ def _node_rules(doc: dict[str, Any], f: NodeFacts) -> Iterator[DriftFinding]:
         )
 
     # memory held by other processes vs what the model needs
-    yield from _gpu_headroom(doc, f)
+    yield from _gpu_headroom(doc, f, own)
 
 
 def _host_cpu(declared: int, f: NodeFacts) -> DriftFinding:
@@ -392,10 +398,60 @@ def _host_bytes(pointer: str, declared_gb: float, fact: Any, what: str, severity
     )
 
 
-def _gpu_headroom(doc: dict[str, Any], f: NodeFacts) -> Iterator[DriftFinding]:
+def _gpu_headroom(doc: dict[str, Any], f: NodeFacts, own: frozenset[int] = frozenset()) -> Iterator[DriftFinding]:
+    need, max_len = _model_need(doc, f)
+    if need is None:
+        return
+    short, by_own = [], []
+    for g in f.healthy_gpus:
+        if not (g.memory_total.known and g.memory_used.known):
+            continue
+        procs = g.processes.value or []
+        mine = sum(p["usedBytes"] or 0 for p in procs if p.get("server") in own)
+        free = g.memory_total.value - g.memory_used.value
+        if free >= need:
+            continue
+        others = [p for p in procs if p.get("server") not in own]
+        if free + mine >= need:
+            by_own.append(g.index)
+            continue
+        shown = ", ".join(_holder(p) for p in others)
+        short.append(f"GPU {g.index}: {_gb(free)} free ({shown or 'no other process listed'})")
+    need_s = f"{_gb(need)}/GPU"
+    if short:
+        yield DriftFinding(
+            _ACC,
+            need_s,
+            "; ".join(short),
+            Status.DRIFT,
+            Severity.WARNING,
+            "nvml",
+            f"the model needs ~{need_s} (weights + one {max_len}-token sequence) but memory is held by "
+            "processes that are not this model's server: evict them or move the model",
+        )
+        return
+    own_note = f"; GPU {by_own} memory is held by this model's own server" if by_own else ""
+    yield DriftFinding(
+        _ACC,
+        need_s,
+        "enough free memory on every GPU",
+        Status.MATCH,
+        Severity.INFO,
+        "nvml",
+        f"every GPU has at least {need_s} free or held by this model's own server{own_note}",
+    )
+
+
+def _holder(p: dict[str, Any]) -> str:
+    who = f"server pid {p['server']}" if p.get("server") is not None else "other process"
+    return f"{who} pid {p['pid']} {p.get('name') or '?'} {_gb(p['usedBytes'] or 0)}"
+
+
+def _model_need(doc: dict[str, Any], f: NodeFacts) -> tuple[float | None, int]:
+    """Bytes per GPU the model needs (weights share + one full sequence of KV + runtime)."""
     model = _get(doc, "spec.identity.model") or {}
     if not model.get("architecture") or not f.healthy_gpus:
-        return
+        return None, 0
     from ..resolve.architecture import ArchitectureError
     from ..resolve.engine import ResolveError, architecture_for
     from ..resolve.memory import NON_TORCH_BYTES
@@ -404,42 +460,10 @@ def _gpu_headroom(doc: dict[str, Any], f: NodeFacts) -> Iterator[DriftFinding]:
     try:
         arch = architecture_for(doc)
     except (ResolveError, ArchitectureError):
-        return
+        return None, 0
     count = max(1, int(_get(doc, "spec.runtime.accelerator.count") or 1))
     max_len = int(_get(doc, "spec.runtime.batch.maxSequenceLengthTokens") or arch.max_position_embeddings or 4096)
     precision = str(model.get("precision") or "bf16")
     variant = next((v for v in STANDARD if matches_precision(v, precision)), STANDARD[0])
     need = variant.weight_bytes(arch.params()) / count + arch.kv_bytes_per_token(count) * max_len + NON_TORCH_BYTES
-    short = []
-    for g in f.healthy_gpus:
-        if g.memory_total.known and g.memory_used.known:
-            free = g.memory_total.value - g.memory_used.value
-            if free < need:
-                procs = ", ".join(
-                    f"pid {p['pid']} {p.get('name') or '?'} {_gb(p['usedBytes'] or 0)}"
-                    for p in (g.processes.value or [])
-                )
-                short.append(f"GPU {g.index}: {_gb(free)} free ({procs or 'no process listed'})")
-    pointer = _ACC
-    need_s = f"{_gb(need)}/GPU"
-    if short:
-        yield DriftFinding(
-            pointer,
-            need_s,
-            "; ".join(short),
-            Status.DRIFT,
-            Severity.WARNING,
-            "nvml",
-            f"the model needs ~{need_s} (weights + one {max_len}-token sequence) but memory is held "
-            f"by running processes — expected if they are this model's own server, else evict them",
-        )
-    else:
-        yield DriftFinding(
-            pointer,
-            need_s,
-            "enough free memory on every GPU",
-            Status.MATCH,
-            Severity.INFO,
-            "nvml",
-            f"every GPU has at least {need_s} free",
-        )
+    return need, max_len

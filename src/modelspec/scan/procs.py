@@ -1,0 +1,214 @@
+"""Model-server processes on this node: which pid serves which model, on which GPUs, in which pod.
+
+Two sources, joined: psutil's process table (command lines of known servers) and NVML's compute
+processes per GPU (pid → bytes). A GPU process is attributed to a server when the server is the
+process itself or one of its ancestors (vLLM's engine core and tensor-parallel workers are child
+processes whose command line the server rewrote). The cgroup path names the pod and container.
+
+Read-only and bounded: a process that exits mid-scan is skipped, a permission error is counted and
+said, a command line that is not UTF-8 never reaches a fact. The command line itself is parsed in
+memory and dropped: only recognised flags become facts, so ``--api-key`` values and the
+environment (never read) cannot reach any output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import cgroups
+from .facts import Fact, ServerFacts, Source
+
+# What is searched for, in the order the report names it.
+ENGINES = ("vllm", "sglang", "tgi", "triton", "llama.cpp")
+DEFAULT_PROC = "/proc"
+
+
+@dataclass(slots=True)
+class Discovery:
+    """The servers found and how the search went, for the report and the ``unknown`` reasons."""
+
+    servers: list[ServerFacts]
+    scanned: int = 0  # processes whose command line was read
+    unreadable: list[str] = field(default_factory=list)  # "pid N: reason"
+    vanished: int = 0  # processes that exited while being read
+    gpu_owner: dict[int, int] = field(default_factory=dict)  # GPU process pid → server pid
+
+    def describe(self) -> str:
+        text = f"searched {self.scanned} processes for {', '.join(ENGINES)} servers and NVML's GPU processes"
+        if self.vanished:
+            text += f"; {self.vanished} exited during the scan"
+        if self.unreadable:
+            shown = ", ".join(self.unreadable[:3]) + (" …" if len(self.unreadable) > 3 else "")
+            text += f"; {len(self.unreadable)} could not be read ({shown})"
+        return text
+
+
+def _engine(argv: list[str]) -> str | None:
+    """Which known server ``argv`` runs, looking at the executable, ``-m module`` and script names."""
+    words = [a.rsplit("/", 1)[-1] for a in argv[:6]]
+    for i, w in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if w == "vllm" and nxt == "serve":
+            return "vllm"
+        if w == "-m" and nxt.startswith("vllm.entrypoints"):
+            return "vllm"
+        if w == "-m" and nxt.startswith("sglang.launch_server"):
+            return "sglang"
+        if w in ("text-generation-launcher", "text-generation-router"):
+            return "tgi"
+        if w in ("tritonserver", "trtllm-serve"):
+            return "triton"
+        if w in ("llama-server", "llama.cpp-server"):
+            return "llama.cpp"
+    return None
+
+
+def _launch_facts(engine: str, argv: list[str]) -> dict[str, Fact]:
+    """Recognised flags only. vLLM through the shared launch-argument parser."""
+    if engine != "vllm":
+        return {}
+    from .vllm_args import parse
+
+    launch = parse(argv, [])
+    return {name: _clean(fact) for name, fact in launch.facts.items()}
+
+
+def _clean(fact: Fact) -> Fact:
+    """A value holding bytes that are not UTF-8 (psutil keeps them as surrogates) is unknown."""
+    value = fact.value
+    texts = value if isinstance(value, list) else [value]
+    for t in texts:
+        if isinstance(t, str):
+            try:
+                t.encode("utf-8")
+            except UnicodeEncodeError:
+                return Fact.unknown(fact.source, "command line is not valid UTF-8", fact.unit)
+    return fact
+
+
+@contextlib.contextmanager
+def procfs(root: str) -> Iterator[None]:
+    """psutil reads ``psutil.PROCFS_PATH``: point it at a host /proc mounted elsewhere."""
+    import psutil
+
+    before = psutil.PROCFS_PATH
+    psutil.PROCFS_PATH = root
+    try:
+        yield
+    finally:
+        psutil.PROCFS_PATH = before
+
+
+def _cmdlines(d: Discovery) -> dict[int, tuple[list[str], int | None]]:
+    """pid → (argv, parent pid) for every readable process."""
+    import psutil
+
+    out: dict[int, tuple[list[str], int | None]] = {}
+    try:
+        pids = psutil.pids()
+    except OSError as exc:
+        d.unreadable.append(f"process list: {exc.strerror or exc}")
+        return out
+    for pid in pids:
+        try:
+            proc = psutil.Process(pid)
+            argv = proc.cmdline()
+            ppid = proc.ppid()
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+            d.vanished += 1
+            continue
+        except psutil.AccessDenied:
+            d.unreadable.append(f"pid {pid}: no permission")
+            continue
+        except OSError as exc:
+            d.unreadable.append(f"pid {pid}: {exc.strerror or type(exc).__name__}")
+            continue
+        d.scanned += 1
+        out[pid] = (argv, ppid)
+    return out
+
+
+def _owner(pid: int, table: dict[int, tuple[list[str], int | None]], servers: set[int]) -> int | None:
+    """The server pid that is ``pid`` or its nearest ancestor (bounded walk: pid loops cannot hang)."""
+    seen = 0
+    cur: int | None = pid
+    while cur is not None and seen < 64:
+        if cur in servers:
+            return cur
+        cur = table[cur][1] if cur in table else None
+        seen += 1
+    return None
+
+
+def _cgroup(root: str, pid: int) -> tuple[Fact, Fact, Fact]:
+    """(pod UID, container id, runtime) from ``<root>/<pid>/cgroup``."""
+    try:
+        with open(os.path.join(root, str(pid), "cgroup"), "rb") as f:
+            text = f.read(64 * 1024).decode("utf-8", "replace")
+    except PermissionError:
+        u = Fact.unknown(Source.PSUTIL, f"no permission to read {root}/{pid}/cgroup")
+        return u, u, u
+    except OSError as exc:
+        u = Fact.unknown(Source.PSUTIL, f"cannot read {root}/{pid}/cgroup: {exc.strerror or exc}")
+        return u, u, u
+    ref = cgroups.parse(text)
+    if ref is None:
+        u = Fact.unknown(Source.PSUTIL, "cgroup file has no valid line")
+        return u, u, u
+    where = f"cgroup {ref.path}"
+    pod = Fact(ref.pod_uid, Source.PSUTIL) if ref.pod_uid else Fact.unknown(Source.PSUTIL, f"not a pod ({where})")
+    cid = (
+        Fact(ref.container_id, Source.PSUTIL)
+        if ref.container_id
+        else Fact.unknown(Source.PSUTIL, f"no container id in {where}")
+    )
+    rt = (
+        Fact(ref.runtime, Source.PSUTIL) if ref.runtime else Fact.unknown(Source.PSUTIL, f"runtime not named ({where})")
+    )
+    return pod, cid, rt
+
+
+def discover(
+    gpu_procs: dict[int, list[dict[str, Any]]] | None, proc_root: str | None = None, gpu_reason: str = ""
+) -> Discovery:
+    """Find the model servers. ``gpu_procs``: GPU index → NVML's process list (None: NVML unusable)."""
+    root = proc_root or DEFAULT_PROC
+    d = Discovery([])
+    with procfs(root):
+        table = _cmdlines(d)
+    found = {pid: eng for pid, (argv, _) in table.items() if (eng := _engine(argv))}
+    # a server's own children that also look like servers (re-exec, spawn) belong to it
+    tops = {pid for pid in found if _owner(table[pid][1] or -1, table, set(found)) is None}
+    held: dict[int, dict[int, int]] = {pid: {} for pid in tops}
+    for index, procs in (gpu_procs or {}).items():
+        for p in procs:
+            owner = _owner(int(p["pid"]), table, tops)
+            if owner is None:
+                continue
+            d.gpu_owner[int(p["pid"])] = owner
+            held[owner][index] = held[owner].get(index, 0) + int(p.get("usedBytes") or 0)
+    for pid in sorted(tops):
+        pod, cid, rt = _cgroup(root, pid)
+        gpus = sorted(held[pid])
+        if gpu_procs is None:
+            gpu_fact = mem_fact = Fact.unknown(Source.NVML, gpu_reason or "NVML unusable")
+        else:
+            gpu_fact = Fact(gpus, Source.NVML)
+            mem_fact = Fact({str(i): b for i, b in sorted(held[pid].items())}, Source.NVML, "bytes")
+        d.servers.append(
+            ServerFacts(
+                pid=pid,
+                engine=found[pid],
+                launch=_launch_facts(found[pid], table[pid][0]),
+                gpus=gpu_fact,
+                gpu_memory=mem_fact,
+                pod_uid=pod,
+                container_id=cid,
+                runtime=rt,
+            )
+        )
+    return d
