@@ -160,8 +160,8 @@ def _models(spec: ModelSpec, s: ServerFacts) -> Iterator[DriftFinding]:
     declared = spec.spec.identity.model.id
     live = s.http.get("models")
     if live is None:
-        names = sorted(server_names(s))
-        ok = bool(set(names) & spec_names(spec))
+        names = _launch_names(s)
+        ok = bool(server_names(s) & spec_names(spec))
         yield verdict(
             pointer,
             declared,
@@ -179,6 +179,16 @@ def _models(spec: ModelSpec, s: ServerFacts) -> Iterator[DriftFinding]:
     yield verdict(
         pointer, declared, live.value, ok, Severity.ERROR, "vllm-http", f"{s.label}: /v1/models lists {live.value}"
     )
+
+
+def _launch_names(s: ServerFacts) -> list[str]:
+    """The model argument, then the served names, as written (for messages; matching normalises)."""
+    out: list[str] = []
+    for key in ("model", "served-model-name"):
+        fact = s.launch.get(key)
+        values = (fact.value if isinstance(fact.value, list) else [fact.value]) if fact and fact.known else []
+        out += [v for v in values if isinstance(v, str) and v not in out]
+    return out
 
 
 def _last(name: str) -> set[str]:
@@ -375,7 +385,7 @@ def node_drift(
             )
         )
     for server in claims.unclaimed:
-        names = sorted(server_names(server)) or ["an unnamed model"]
+        names = _launch_names(server) or ["an unnamed model"]
         findings.append(
             DriftFinding(
                 "/spec/identity/model/id",
