@@ -53,13 +53,13 @@ def parse_path(path: str) -> CgroupRef:
     parts = [p for p in path.split("/") if p]
     for i, part in enumerate(parts):
         m = _SYSTEMD_POD.match(part)
-        if m:
-            pod_uid, driver = m.group(2).replace("_", "-"), "systemd"
+        if m:  # what came before the pod is the node's own container (kind, minikube): forget it
+            pod_uid, driver, container_id, runtime = m.group(2).replace("_", "-"), "systemd", None, None
             qos = m.group(1) or "guaranteed"
             continue
         m = _CGROUPFS_POD.match(part)
         if m and i > 0 and parts[i - 1] in ("kubepods", *_QOS):
-            pod_uid, driver = m.group(1), "cgroupfs"
+            pod_uid, driver, container_id, runtime = m.group(1), "cgroupfs", None, None
             qos = parts[i - 1] if parts[i - 1] in _QOS else "guaranteed"
             continue
         m = _SCOPE.match(part)
