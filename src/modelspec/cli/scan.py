@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from ..spec.models import ModelSpec
 
 
 @click.group()
@@ -91,8 +94,8 @@ def scan_node(
 
     Exit codes: 0 no drift at the --fail-on level, 1 drift, 2 could not scan (invalid spec, NVML unusable).
     """
-    from ..scan.drift_server import node_drift
     from ..scan.node import node
+    from ..scan.node_report import node_drift
 
     if (spec_path is None) == (spec_dir is None):
         raise click.UsageError("give exactly one of --spec or --spec-dir")
@@ -112,7 +115,7 @@ def scan_node(
     sys.exit(2 if load_errors else report.exit_code(fail_on))
 
 
-def _node_specs(spec_path: str | None, spec_dir: str | None) -> tuple[list[tuple[Any, str | None]], list[str]]:
+def _node_specs(spec_path: str | None, spec_dir: str | None) -> tuple[list[tuple[ModelSpec, str | None]], list[str]]:
     """The specs to check and one error line per file that is not a valid spec (the others still count)."""
     from ..errors import SpecLoadError
     from ..spec.api import load
@@ -124,7 +127,7 @@ def _node_specs(spec_path: str | None, spec_dir: str | None) -> tuple[list[tuple
         paths = [str(p) for p in walk(Path(spec_dir))]
     else:
         paths = [str(spec_path)]
-    specs: list[tuple[Any, str | None]] = []
+    specs: list[tuple[ModelSpec, str | None]] = []
     errors: list[str] = []
     for path in paths:
         try:
@@ -201,13 +204,13 @@ def scan_cluster(
         raise click.UsageError("--namespace and --all-namespaces exclude each other")
     if not spec_paths and not check_access:
         raise click.UsageError("give at least one --spec (or --check-access)")
-    specs: list[tuple[dict[str, Any], str | None]] = []
+    specs: list[tuple[ModelSpec, str | None]] = []
     if not check_access:
         from ..spec.api import load
 
         for path in spec_paths:
             try:
-                specs.append((load(path).to_dict(), path))
+                specs.append((load(path), path))
             except SpecLoadError as exc:
                 click.echo(f"error: spec is not valid: {exc}", err=True)
                 sys.exit(2)
@@ -246,5 +249,3 @@ def scan_cluster(
     for reason in failed:
         click.echo(f"warning: {reason}", err=True)
     sys.exit(report.exit_code(fail_on))
-
-

@@ -51,6 +51,16 @@ def server_names(server: ServerFacts) -> set[str]:
     return out
 
 
+def launch_names(server: ServerFacts) -> list[str]:
+    """The model argument, then the served names, as written (for messages; matching normalises)."""
+    out: list[str] = []
+    for key in ("model", "served-model-name"):
+        fact = server.launch.get(key)
+        values = (fact.value if isinstance(fact.value, list) else [fact.value]) if fact and fact.known else []
+        out += [v for v in values if isinstance(v, str) and v not in out]
+    return out
+
+
 @dataclass(slots=True)
 class Claims:
     """spec index → the servers it claims; servers no spec claims."""

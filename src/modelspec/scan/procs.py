@@ -23,7 +23,7 @@ from . import cgroups
 from .facts import Fact, ServerFacts, Source
 
 # What is searched for, in the order the report names it.
-ENGINES = ("vllm", "sglang", "tgi", "triton", "llama.cpp")
+ENGINES = ("vllm", "sglang", "tgi", "llama.cpp", "tensorrt-llm", "triton", "ollama")
 DEFAULT_PROC = "/proc"
 
 
@@ -47,34 +47,17 @@ class Discovery:
         return text
 
 
-def _engine(argv: list[str]) -> str | None:
-    """Which known server ``argv`` runs, looking at the executable, ``-m module`` and script names."""
-    words = [a.rsplit("/", 1)[-1] for a in argv[:6]]
-    for i, w in enumerate(words):
-        nxt = words[i + 1] if i + 1 < len(words) else ""
-        if w == "vllm" and nxt == "serve":
-            return "vllm"
-        if w == "-m" and nxt.startswith("vllm.entrypoints"):
-            return "vllm"
-        if w == "-m" and nxt.startswith("sglang.launch_server"):
-            return "sglang"
-        if w in ("text-generation-launcher", "text-generation-router"):
-            return "tgi"
-        if w in ("tritonserver", "trtllm-serve"):
-            return "triton"
-        if w in ("llama-server", "llama.cpp-server"):
-            return "llama.cpp"
-    return None
+def _detect(argv: list[str]) -> tuple[str, dict[str, Fact]] | None:
+    """(engine, recognised launch facts) when ``argv`` runs a known server, through the one
+    launch-argument parser the cluster scan uses. The environment is never passed (never read)."""
+    if not argv:
+        return None
+    from .detect import detect_process
 
-
-def _launch_facts(engine: str, argv: list[str]) -> dict[str, Fact]:
-    """Recognised flags only. vLLM through the shared launch-argument parser."""
-    if engine != "vllm":
-        return {}
-    from .vllm_args import parse
-
-    launch = parse(argv, [])
-    return {name: _clean(fact) for name, fact in launch.facts.items()}
+    found = detect_process(argv)
+    if not found.engine:
+        return None
+    return found.engine, {name: _clean(fact) for name, fact in found.launch.facts.items()}
 
 
 def _clean(fact: Fact) -> Fact:
@@ -180,7 +163,7 @@ def discover(
     d = Discovery([])
     with procfs(root):
         table = _cmdlines(d)
-    found = {pid: eng for pid, (argv, _) in table.items() if (eng := _engine(argv))}
+    found = {pid: hit for pid, (argv, _) in table.items() if (hit := _detect(argv))}
     # a server's own children that also look like servers (re-exec, spawn) belong to it
     tops = {pid for pid in found if _owner(table[pid][1] or -1, table, set(found)) is None}
     held: dict[int, dict[int, int]] = {pid: {} for pid in tops}
@@ -202,8 +185,8 @@ def discover(
         d.servers.append(
             ServerFacts(
                 pid=pid,
-                engine=found[pid],
-                launch=_launch_facts(found[pid], table[pid][0]),
+                engine=found[pid][0],
+                launch=found[pid][1],
                 gpus=gpu_fact,
                 gpu_memory=mem_fact,
                 pod_uid=pod,
