@@ -310,3 +310,39 @@ def test_headroom_counts_the_models_own_server(fake_nvml: Path, tmp_path: Path) 
     head = next(f for f in report["findings"] if f["field"] == "/spec/runtime/accelerator")
     assert head["status"] == "drift" and f"other process pid {other}" in head["observed"]
     assert f"server pid {srv.pid}" not in head["observed"] and "GPU 1" not in head["observed"]
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "engine", "source"),
+    [
+        (
+            "sglang.launch_server",
+            ["--model-path", MODEL, "--tp", "2", "--port", "30000", "--context-length", "8192", "--api-key", API_KEY],
+            "sglang",
+            "launch-args",
+        ),
+        (
+            "text-generation-launcher",
+            ["--model-id", MODEL, "--num-shard", "2", "--max-total-tokens", "8192", "--port", "8000"],
+            "tgi",
+            "launch-args",
+        ),
+    ],
+)
+def test_other_engines_through_the_shared_parser(
+    fake_nvml: Path, tmp_path: Path, name: str, args: list[str], engine: str, source: str
+) -> None:
+    spec = str(spec_file(tmp_path, mutate=lambda d: d["spec"]["runtime"]["accelerator"].update(count=2)))
+    with running_server(tmp_path, name, list(args), env={"HF_TOKEN": HF_TOKEN}) as srv:
+        profile = h100s(2, {0: [(srv.workers[0], 100)], 1: [(srv.workers[1], 100)]})
+        proc = run_scan(fake_nvml, profile, tmp_path, "--spec", spec, "--format", "json")
+    report = report_of(proc)
+    (server,) = report["facts"]["servers"]
+    assert (server["pid"], server["engine"], server["gpus"]["value"]) == (srv.pid, engine, [0, 1])
+    f = server_findings(report, srv.pid)
+    count = {x["rule"]: x for x in f["/spec/runtime/accelerator/count"]}
+    assert count["MS420"]["status"] == "match" and count["MS420"]["source"] == source
+    assert count["MS421"]["status"] == "match"
+    assert f["/spec/runtime/batch/maxSequenceLengthTokens"][0]["status"] == "match"
+    assert f["/spec/identity/model/id"][0]["status"] == "match"
+    assert API_KEY not in proc.stdout and HF_TOKEN not in proc.stdout

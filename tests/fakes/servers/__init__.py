@@ -27,14 +27,24 @@ class Server:
 def running_server(
     tmp: Path, name: str, args: list[str | bytes], env: dict[str, str] | None = None
 ) -> Iterator[Server]:
-    """Run ``python <tmp>/bin/<name> <args…>`` until the block ends; its env gets ``env`` on top."""
-    bindir = tmp / "bin"
-    bindir.mkdir(exist_ok=True)
-    script = bindir / name
-    shutil.copy(HERE / "fake_server.py", script)
+    """Run ``python <tmp>/bin/<name> <args…>`` (``python -m <name>`` when ``name`` is a dotted
+    module) until the block ends; its env gets ``env`` on top."""
     pidfile = tmp / f"{name}-{len(list(tmp.glob('*.pid')))}.pid"
     full_env = dict(os.environ, **(env or {}), FAKE_SERVER_PIDFILE=str(pidfile))
-    proc = subprocess.Popen([sys.executable, str(script), *args], env=full_env)
+    if "." in name:
+        package, module = name.rsplit(".", 1)
+        pkgdir = tmp / "pkgs" / package.replace(".", "/")
+        pkgdir.mkdir(parents=True, exist_ok=True)
+        (pkgdir / "__init__.py").touch()
+        shutil.copy(HERE / "fake_server.py", pkgdir / f"{module}.py")
+        full_env["PYTHONPATH"] = str(tmp / "pkgs")
+        argv: list[str | bytes] = [sys.executable, "-m", name, *args]
+    else:
+        bindir = tmp / "bin"
+        bindir.mkdir(exist_ok=True)
+        shutil.copy(HERE / "fake_server.py", bindir / name)
+        argv = [sys.executable, str(bindir / name), *args]
+    proc = subprocess.Popen(argv, env=full_env)
     try:
         deadline = time.monotonic() + 30
         while not pidfile.exists():

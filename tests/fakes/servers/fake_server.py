@@ -1,6 +1,7 @@
 """A stand-in model server process: real pid, real command line, real child processes.
 
-Copied by the tests to a file named like the real entry point (``vllm``) and started as
+Copied by the tests to a file named like the real entry point (``vllm``, ``text-generation-launcher``)
+or module (``sglang.launch_server``, run with ``-m``) and started as
 ``python <dir>/vllm serve <model> --tensor-parallel-size 2 …`` — what ``ps`` shows for a pip-installed
 vLLM. It starts one worker child per tensor-parallel rank (as vLLM's workers are children of the
 server, with rewritten command lines), writes ``{"pid", "workers"}`` to $FAKE_SERVER_PIDFILE and
@@ -14,12 +15,14 @@ import subprocess
 import sys
 import time
 
+TP_FLAGS = ("--tensor-parallel-size", "-tp", "--tp", "--tp-size", "--num-shard")  # vLLM, SGLang, TGI
+
 
 def tp_size(argv):
     for i, a in enumerate(argv):
-        if a in ("--tensor-parallel-size", "-tp") and i + 1 < len(argv):
+        if a in TP_FLAGS and i + 1 < len(argv):
             return int(argv[i + 1])
-        if a.startswith("--tensor-parallel-size="):
+        if a.split("=", 1)[0] in TP_FLAGS and "=" in a:
             return int(a.split("=", 1)[1])
     return 1
 
