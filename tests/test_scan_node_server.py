@@ -172,6 +172,8 @@ def test_no_secret_in_any_format_or_output_file(fake_nvml: Path, tmp_path: Path)
             proc = run_scan(fake_nvml, profile, tmp_path, "--spec", spec, "--format", fmt)
             assert proc.returncode == 1 and "Traceback" not in proc.stderr
             assert f"pid {srv.pid}" in proc.stdout  # the server is in every format
+            if fmt == "table":
+                assert f"server: vllm pid {srv.pid} serving {MODEL} on GPU [0, 1]" in proc.stdout
             outputs += [proc.stdout, proc.stderr]
             out = tmp_path / f"report.{fmt}"
             proc = run_scan(fake_nvml, profile, tmp_path, "--spec", spec, "--format", fmt, "--output", str(out))

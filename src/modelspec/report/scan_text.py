@@ -29,6 +29,23 @@ def _gpu_line(facts: dict[str, Any]) -> str:
     return text + (f", lost: {lost}" if lost else "")
 
 
+def _server_lines(facts: dict[str, Any]) -> list[str]:
+    """One line per model server found (or what was searched when none was)."""
+    servers = facts.get("servers") or []
+    if not servers:
+        return [f"servers: none found ({facts.get('serverSearch') or 'not searched'})"] if "servers" in facts else []
+    out = []
+    for s in servers:
+        model = (s["launch"].get("model") or {}).get("value") or "model unknown"
+        gpus = s["gpus"]["value"]
+        pod = s["podUid"]["value"]
+        where = f", pod {pod}" if pod else ""
+        out.append(
+            f"server: {s['engine']} pid {s['pid']} serving {model} on GPU {gpus if gpus is not None else '?'}{where}"
+        )
+    return out
+
+
 def render(report: DriftReport) -> str:
     from tabulate import tabulate
 
@@ -42,6 +59,7 @@ def render(report: DriftReport) -> str:
         lines.append(
             f"driver: {f['driverVersion']['value'] or 'unknown'}, CUDA {f['cudaDriverVersion']['value'] or 'unknown'}"
         )
+        lines += _server_lines(f)
     else:
         lines.append(f"target: {t.get('context') or 'cluster'}, {t.get('workloads', 0)} workload(s)")
     observable = len(report.findings)
