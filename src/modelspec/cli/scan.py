@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -160,7 +160,16 @@ def _node_specs(spec_path: str | None, spec_dir: str | None) -> tuple[list[tuple
     show_default=True,
     help="Seconds between the two /metrics scrapes the p95 latency is computed from.",
 )
-@click.option("--timeout", type=click.FloatRange(0.1, 300.0), default=10.0, show_default=True, help="Per-call timeout.")
+@click.option(
+    "--timeout", type=click.FloatRange(0.1, 300.0), default=10.0, show_default=True, help="Per-request timeout (s)."
+)
+@click.option(
+    "--deadline",
+    type=click.FloatRange(0.5, 3600.0),
+    default=30.0,
+    show_default=True,
+    help="Total time for reading the cluster (s); what is not read by then is reported unknown.",
+)
 @click.option(
     "--page-size",
     type=click.IntRange(1, 10000),
@@ -186,6 +195,7 @@ def scan_cluster(
     probe_http: bool,
     probe_window: float,
     timeout: float,
+    deadline: float,
     page_size: int,
     fmt: str,
     fail_on: str,
@@ -194,7 +204,9 @@ def scan_cluster(
 ) -> None:
     """Find the workloads implementing each SPEC in a cluster and report drift per workload.
 
-    Read-only: get/list on pods, nodes, deployments, statefulsets and HPAs; never Secrets, never exec.
+    Read-only: list on pods, nodes, deployments, statefulsets, HPAs and (when served) LeaderWorkerSets,
+    InferenceServices, KAITO Workspaces, KEDA ScaledObjects, AIBrix PodAutoscalers, KubeAI Models;
+    never Secrets, never exec. A kubeconfig `exec` credential plugin is run, as kubectl runs it.
     Exit codes: 0 no drift at the --fail-on level, 1 drift, 2 nothing could be read or bad input.
     """
     from ..errors import SpecLoadError
@@ -204,6 +216,10 @@ def scan_cluster(
         raise click.UsageError("--namespace and --all-namespaces exclude each other")
     if not spec_paths and not check_access:
         raise click.UsageError("give at least one --spec (or --check-access)")
+    from ..scan.workloads import validate_selector
+
+    if selector is not None and (problem := validate_selector(selector)):
+        raise click.UsageError(f"--selector {selector!r}: {problem}")
     specs: list[tuple[ModelSpec, str | None]] = []
     if not check_access:
         from ..spec.api import load
@@ -219,33 +235,47 @@ def scan_cluster(
     except KubeError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    reader = KubeReader(api, namespace=namespace, label_selector=selector, timeout=timeout, page_size=page_size)
+    reader = KubeReader(
+        api, namespace=namespace, label_selector=selector, timeout=timeout, page_size=page_size, deadline=deadline
+    )
     if check_access:
-        from tabulate import tabulate
-
-        rows = reader.check_access()
-        if fmt == "json":
-            click.echo(json.dumps(rows, indent=2))
-        else:
-            click.echo(
-                tabulate(
-                    [
-                        [r["resource"], r["verb"], r["namespace"], "yes" if r["allowed"] else "NO", r["reason"]]
-                        for r in rows
-                    ],
-                    headers=["resource", "verb", "namespace", "allowed", "reason"],
-                )
-            )
-        errors = [r for r in rows if "HTTP" in r["reason"] or "unauthorized" in r["reason"]]
-        sys.exit(2 if errors and len(errors) == len(rows) else (0 if all(r["allowed"] for r in rows) else 1))
+        _check_access(reader, fmt)
     from ..scan.cluster import cluster
 
     report, listings = cluster(specs, reader, probe_http=probe_http, probe_window_s=probe_window, context=context)
     _emit_scan(report, fmt, output)
-    failed = [lst.error for lst in listings.values() if lst.error]
-    if len(failed) == len(listings):
-        click.echo(f"error: nothing could be read from the cluster: {failed[0]}", err=True)
+    failed = [lst.error for lst in listings.values() if lst.error and lst.served]
+    core = [k for k in ("pods", "nodes", "deployments", "statefulsets", "horizontalpodautoscalers") if k in listings]
+    if all(listings[k].error for k in core):
+        click.echo(f"error: nothing could be read from the cluster: {listings['pods'].error}", err=True)
         sys.exit(2)
     for reason in failed:
         click.echo(f"warning: {reason}", err=True)
     sys.exit(report.exit_code(fail_on))
+
+
+def _check_access(reader: Any, fmt: str) -> None:
+    """Print the access review and exit: 0 all allowed, 1 some denied, 2 server unreachable."""
+    from tabulate import tabulate
+
+    from ..scan.kube import KubeError
+
+    try:
+        rows = reader.check_access()
+    except KubeError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        click.echo(
+            tabulate(
+                [
+                    [r["resource"], r["verb"], r["namespace"], "yes" if r["allowed"] else "NO", r["reason"]]
+                    for r in rows
+                ],
+                headers=["resource", "verb", "namespace", "allowed", "reason"],
+            )
+        )
+    errors = [r for r in rows if "HTTP" in r["reason"] or "unauthorized" in r["reason"]]
+    sys.exit(2 if errors and len(errors) == len(rows) else (0 if all(r["allowed"] for r in rows) else 1))
