@@ -92,3 +92,21 @@ def test_any_text_is_total_and_never_invents_ids(text: str) -> None:
         assert ref.pod_uid.replace("-", "_") in text or ref.pod_uid in text
     if ref.container_id is not None:
         assert ref.container_id in text and len(ref.container_id) == 64
+
+
+@given(uuids, qos_classes, runtimes, container_ids, st.integers(1, 4), st.booleans())
+def test_paths_relative_to_the_readers_cgroup_namespace(
+    uid: str, qos: str, rt: tuple[str, str], cid: str, ups: int, systemd: bool
+) -> None:
+    """A scanner in its own cgroup namespace (the DaemonSet) reads paths relative to its own
+    cgroup: ``/../..`` then the part below the common ancestor."""
+    if systemd:
+        full = _systemd(uid, qos, rt[0], cid, "")
+        tail = "/".join(full.split("/")[-2:])  # the pod slice and the container scope
+        want = (uid, cid, rt[1], "systemd", qos)
+    else:
+        tail = f"pod{uid}/{cid}"
+        want = (uid, cid, None, "cgroupfs", None)
+    ref = parse(f"0::/{'../' * ups}{tail}\n")
+    assert ref is not None
+    assert (ref.pod_uid, ref.container_id, ref.runtime, ref.driver, ref.qos) == want

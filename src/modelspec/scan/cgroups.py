@@ -10,8 +10,11 @@ id; which spelling depends on the cgroup driver and the runtime:
 - plain Docker: ``/docker/<id>`` or ``/system.slice/docker-<id>.scope``.
 
 cgroup v1 lists one line per hierarchy (``N:controllers:path``), v2 one line ``0::path``; the line
-that says most wins. A private cgroup namespace shows ``/``: nothing can be learnt, and that is
-said, not guessed. CRI-O's ``crio-conmon-<id>`` is its monitor process, not the container.
+that says most wins. The kernel prints the path relative to the *reader's* cgroup namespace: a
+scanner in a pod of its own reads ``/../../kubepods-burstable-pod<uid>.slice/…`` or
+``/../pod<uid>/<id>`` (the QoS class is then not always said). A process's own view of its private
+cgroup namespace is ``/``: nothing can be learnt, and that is said, not guessed. CRI-O's
+``crio-conmon-<id>`` is its monitor process, not the container.
 """
 
 from __future__ import annotations
@@ -58,9 +61,9 @@ def parse_path(path: str) -> CgroupRef:
             qos = m.group(1) or "guaranteed"
             continue
         m = _CGROUPFS_POD.match(part)
-        if m and i > 0 and parts[i - 1] in ("kubepods", *_QOS):
+        if m and i > 0 and parts[i - 1] in ("kubepods", "..", *_QOS):
             pod_uid, driver, container_id, runtime = m.group(1), "cgroupfs", None, None
-            qos = parts[i - 1] if parts[i - 1] in _QOS else "guaranteed"
+            qos = {"..": None, "kubepods": "guaranteed"}.get(parts[i - 1], parts[i - 1])
             continue
         m = _SCOPE.match(part)
         if m:
