@@ -86,11 +86,12 @@ def procfs(root: str) -> Iterator[None]:
         psutil.PROCFS_PATH = before
 
 
-def _cmdlines(d: Discovery) -> dict[int, tuple[list[str], int | None]]:
-    """pid → (argv, parent pid) for every readable process."""
+def _cmdlines(d: Discovery) -> dict[int, list[str]]:
+    """pid → argv for every readable process (the parent pid is read later, only where needed:
+    it doubles the cost of a full process scan)."""
     import psutil
 
-    out: dict[int, tuple[list[str], int | None]] = {}
+    out: dict[int, list[str]] = {}
     try:
         pids = psutil.pids()
     except OSError as exc:
@@ -98,9 +99,7 @@ def _cmdlines(d: Discovery) -> dict[int, tuple[list[str], int | None]]:
         return out
     for pid in pids:
         try:
-            proc = psutil.Process(pid)
-            argv = proc.cmdline()
-            ppid = proc.ppid()
+            argv = psutil.Process(pid).cmdline()
         except (psutil.NoSuchProcess, psutil.ZombieProcess):
             d.vanished += 1
             continue
@@ -111,20 +110,36 @@ def _cmdlines(d: Discovery) -> dict[int, tuple[list[str], int | None]]:
             d.unreadable.append(f"pid {pid}: {exc.strerror or type(exc).__name__}")
             continue
         d.scanned += 1
-        out[pid] = (argv, ppid)
+        out[pid] = argv
     return out
 
 
-def _owner(pid: int, table: dict[int, tuple[list[str], int | None]], servers: set[int]) -> int | None:
-    """The server pid that is ``pid`` or its nearest ancestor (bounded walk: pid loops cannot hang)."""
-    seen = 0
-    cur: int | None = pid
-    while cur is not None and seen < 64:
-        if cur in servers:
-            return cur
-        cur = table[cur][1] if cur in table else None
-        seen += 1
-    return None
+@dataclass(slots=True)
+class _Parents:
+    """Parent pids, read once each and only for the processes whose ancestry matters."""
+
+    cache: dict[int, int | None] = field(default_factory=dict)
+
+    def of(self, pid: int) -> int | None:
+        if pid not in self.cache:
+            import psutil
+
+            try:
+                self.cache[pid] = psutil.Process(pid).ppid() or None
+            except (psutil.Error, OSError):
+                self.cache[pid] = None  # gone or unreadable: the walk stops here
+        return self.cache[pid]
+
+    def owner(self, pid: int, servers: set[int]) -> int | None:
+        """The server pid that is ``pid`` or its nearest ancestor (bounded: pid loops cannot hang)."""
+        cur: int | None = pid
+        for _ in range(64):
+            if cur is None:
+                return None
+            if cur in servers:
+                return cur
+            cur = self.of(cur)
+        return None
 
 
 def _cgroup(root: str, pid: int) -> tuple[Fact, Fact, Fact]:
@@ -161,19 +176,19 @@ def discover(
     """Find the model servers. ``gpu_procs``: GPU index → NVML's process list (None: NVML unusable)."""
     root = proc_root or DEFAULT_PROC
     d = Discovery([])
+    parents = _Parents()
     with procfs(root):
         table = _cmdlines(d)
-    found = {pid: hit for pid, (argv, _) in table.items() if (hit := _detect(argv))}
-    # a server's own children that also look like servers (re-exec, spawn) belong to it
-    tops = {pid for pid in found if _owner(table[pid][1] or -1, table, set(found)) is None}
-    held: dict[int, dict[int, int]] = {pid: {} for pid in tops}
-    for index, procs in (gpu_procs or {}).items():
-        for p in procs:
-            owner = _owner(int(p["pid"]), table, tops)
-            if owner is None:
-                continue
-            d.gpu_owner[int(p["pid"])] = owner
-            held[owner][index] = held[owner].get(index, 0) + int(p.get("usedBytes") or 0)
+        found = {pid: hit for pid, argv in table.items() if (hit := _detect(argv))}
+        # a server's own children that also look like servers (re-exec, spawn) belong to it
+        tops = {pid for pid in found if parents.owner(parents.of(pid) or -1, set(found)) is None}
+        held: dict[int, dict[int, int]] = {pid: {} for pid in tops}
+        for index, procs in (gpu_procs or {}).items():
+            for p in procs:
+                owner = parents.owner(int(p["pid"]), tops)
+                if owner is not None:
+                    d.gpu_owner[int(p["pid"])] = owner
+                    held[owner][index] = held[owner].get(index, 0) + int(p.get("usedBytes") or 0)
     for pid in sorted(tops):
         pod, cid, rt = _cgroup(root, pid)
         gpus = sorted(held[pid])
