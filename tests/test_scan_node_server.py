@@ -199,6 +199,15 @@ def test_no_server_is_unknown_and_require_server_makes_it_missing(fake_nvml: Pat
     assert proc.returncode == 1
     missing = [f for f in report["findings"] if "no model server found" in f["message"]]
     assert {(f["status"], f["severity"]) for f in missing} == {("missing", "error")}
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    spec_file(specs, "llama")
+    proc = run_scan(fake_nvml, h100s(2, {}), tmp_path, "--spec-dir", str(specs), "--format", "json")
+    assert proc.returncode == 0  # a fresh node: nothing runs, nothing drifts
+    proc = run_scan(fake_nvml, h100s(2, {}), tmp_path, "--spec-dir", str(specs), "--format", "json", "--require-server")
+    assert proc.returncode == 1
+    (none,) = [f for f in report_of(proc)["findings"] if f["status"] == "missing"]
+    assert none["field"] == "/spec/identity/model" and "no server of any spec" in none["message"]
 
 
 def test_pid_picks_one_of_two_servers(fake_nvml: Path, tmp_path: Path) -> None:
