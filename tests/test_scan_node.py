@@ -183,7 +183,7 @@ def test_fail_on_levels_and_output_file(fake_nvml: Path, tmp_path: Path) -> None
     text = out.read_text()
     assert (
         'modelspec_drift{spec="llama-3-70b-chat",scope="node",field="/spec/runtime/accelerator/count",'
-        'status="drift",severity="warning",source="nvml"} 1' in text
+        'status="drift",severity="warning",source="nvml",rule="MS403"} 1' in text
     )
     assert "modelspec_scan_coverage{" in text and "# TYPE modelspec_drift gauge" in text
 

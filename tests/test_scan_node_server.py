@@ -357,3 +357,25 @@ def test_other_engines_through_the_shared_parser(
     assert f["/spec/runtime/batch/maxSequenceLengthTokens"][0]["status"] == "match"
     assert f["/spec/identity/model/id"][0]["status"] == "match"
     assert API_KEY not in proc.stdout and HF_TOKEN not in proc.stdout
+
+
+def _series(text: str) -> list[str]:
+    return [line.rsplit(" ", 1)[0] for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def test_prometheus_series_are_unique_and_name_the_servers(fake_nvml: Path, tmp_path: Path) -> None:
+    """node-exporter's textfile collector rejects a file with a duplicate series: two rules on one
+    field (MS420/MS421 on the count, each unknown on a fresh node) must stay distinct."""
+    spec = str(spec_file(tmp_path))
+    fresh = run_scan(fake_nvml, h100s(2, {}), tmp_path, "--spec", spec, "--format", "prometheus")
+    series = _series(fresh.stdout)
+    assert len(series) == len(set(series)) and "modelspec_node_server_info" not in fresh.stdout
+    with vllm_tp2(tmp_path) as srv:
+        profile = h100s(2, {0: [(srv.workers[0], 60000)], 1: [(srv.workers[1], 60000)]})
+        proc = run_scan(fake_nvml, profile, tmp_path, "--spec", spec, "--format", "prometheus")
+    series = _series(proc.stdout)
+    assert len(series) == len(set(series))
+    who = f'spec="llama-3-70b-chat",scope="node",pid="{srv.pid}",engine="vllm"'
+    assert f'modelspec_node_server_info{{{who},model="{MODEL}",' in proc.stdout
+    assert f'modelspec_node_server_gpu_memory_bytes{{{who},gpu="1"}} {60000 * MIB}' in proc.stdout
+    assert API_KEY not in proc.stdout and HF_TOKEN not in proc.stdout
