@@ -256,6 +256,11 @@ def test_spec_dir_claims_servers_by_model(fake_nvml: Path, tmp_path: Path) -> No
     assert unclaimed["status"] == "drift" and "qwen2-7b" in unclaimed["observed"].lower()
     assert "no spec claims" in unclaimed["message"]
     assert API_KEY not in proc.stdout and HF_TOKEN not in proc.stdout
+    with running_server(tmp_path, "vllm", ["serve", MODEL, "-tp", "2"]) as again:
+        profile = h100s(2, {0: [(again.workers[0], 100)], 1: [(again.workers[1], 100)]})
+        table = run_scan(fake_nvml, profile, tmp_path, "--spec-dir", str(specs)).stdout
+    assert f"— specs llama-3-70b-chat, {mistral['metadata']['name']} ({specs})" in table
+    assert "spec / server" in table and f"llama-3-70b-chat vllm pid {again.pid}" in table
 
 
 def test_spec_dir_with_an_invalid_file_still_reports_the_others(fake_nvml: Path, tmp_path: Path) -> None:

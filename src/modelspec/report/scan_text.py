@@ -51,7 +51,8 @@ def render(report: DriftReport) -> str:
 
     s = report.summary()
     t = report.target
-    lines = [f"modelspec scan {report.scope} — spec {t.get('specName')} ({t.get('spec') or '-'})"]
+    named = f"specs {', '.join(t['specs'])}" if "specs" in t else f"spec {t.get('specName')}"
+    lines = [f"modelspec scan {report.scope} — {named} ({t.get('spec') or '-'})"]
     if report.scope == "node":
         f = report.facts
         lines.append(f"target: host {t.get('host')}")
@@ -69,9 +70,10 @@ def render(report: DriftReport) -> str:
         f"{s['match']} match, {s['drift']} drift, {s['missing']} missing, {s['unknown']} unknown"
     )
     lines.append("")
+    by_workload = report.scope == "cluster" or "specs" in t  # scan node --spec-dir: say which spec
     rows = [
         [
-            *([fd.workload] if report.scope == "cluster" else []),
+            *([fd.workload or "-"] if by_workload else []),
             fd.field,
             _short(fd.declared),
             _short(fd.observed),
@@ -83,7 +85,7 @@ def render(report: DriftReport) -> str:
         for fd in report.findings
     ]
     headers = [
-        *(["workload"] if report.scope == "cluster" else []),
+        *([("workload" if report.scope == "cluster" else "spec / server")] if by_workload else []),
         "field",
         "declared",
         "observed",
