@@ -384,3 +384,17 @@ def test_prometheus_series_are_unique_and_name_the_servers(fake_nvml: Path, tmp_
     assert f'modelspec_node_server_info{{{who},model="{MODEL}",' in proc.stdout
     assert f'modelspec_node_server_gpu_memory_bytes{{{who},gpu="1"}} {60000 * MIB}' in proc.stdout
     assert API_KEY not in proc.stdout and HF_TOKEN not in proc.stdout
+
+
+def test_credentials_in_model_urls_and_names_are_redacted(fake_nvml: Path, tmp_path: Path) -> None:
+    args = ["serve", "https://user:hunter2pass@models.example.com/llama", "--served-model-name", HF_TOKEN]
+    with running_server(tmp_path, "vllm", args) as srv:
+        profile = h100s(1, {0: [(srv.workers[0], 100)]})
+        outputs = [
+            run_scan(fake_nvml, profile, tmp_path, "--spec", str(spec_file(tmp_path)), "--format", fmt).stdout
+            for fmt in ("json", "table", "prometheus")
+        ]
+    model = json.loads(outputs[0])["facts"]["servers"][0]["launch"]["model"]["value"]
+    assert model.endswith("@models.example.com/llama")
+    for text in outputs:
+        assert "hunter2pass" not in text and HF_TOKEN not in text
