@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -33,7 +34,13 @@ def _emit_scan(report: object, fmt: str, output: str | None) -> None:
 
 
 @scan.command("node")
-@click.option("--spec", "spec_path", required=True, type=click.Path(dir_okay=False), help="The ModelSpec to check.")
+@click.option("--spec", "spec_path", type=click.Path(dir_okay=False), help="The ModelSpec to check.")
+@click.option(
+    "--spec-dir",
+    type=click.Path(file_okay=False),
+    help="A directory of ModelSpecs (e.g. a mounted ConfigMap): each server found is checked against the spec "
+    "whose model it serves.",
+)
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "yaml", "prometheus"]), default="table", show_default=True
 )
@@ -52,27 +59,83 @@ def _emit_scan(report: object, fmt: str, output: str | None) -> None:
     type=click.Path(file_okay=False),
     help="Model cache to measure free disk at (default $HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub).",
 )
-def scan_node(spec_path: str, fmt: str, fail_on: str, output: str | None, stdin_filename: str | None,
-              cache_dir: str | None) -> None:
-    """Scan this machine (NVML + psutil) against SPEC.
+@click.option("--pid", type=click.IntRange(1), help="Check only the model server that is (or owns) this process.")
+@click.option("--require-server", is_flag=True, help="No model server found is a missing error, not unknown.")
+@click.option(
+    "--probe-http", is_flag=True, help="Also read each server's /v1/models and /metrics on 127.0.0.1 at its --port."
+)
+@click.option(
+    "--probe-timeout",
+    type=click.FloatRange(0.1, 30.0),
+    default=2.0,
+    show_default=True,
+    help="Seconds per HTTP request of --probe-http.",
+)
+@click.option(
+    "--proc-root",
+    type=click.Path(file_okay=False),
+    help="Where the host's /proc is mounted (default /proc; /host/proc in the DaemonSet).",
+)
+def scan_node(
+    spec_path: str | None,
+    spec_dir: str | None,
+    fmt: str,
+    fail_on: str,
+    output: str | None,
+    stdin_filename: str | None,
+    cache_dir: str | None,
+    pid: int | None,
+    require_server: bool,
+    probe_http: bool,
+    probe_timeout: float,
+    proc_root: str | None,
+) -> None:
+    """Scan this machine (NVML + psutil) and its model servers against SPEC (or every spec in --spec-dir).
 
     Exit codes: 0 no drift at the --fail-on level, 1 drift, 2 could not scan (invalid spec, NVML unusable).
     """
-    from ..errors import SpecLoadError
-    from ..scan.drift import drift
     from ..scan.node import node
-    try:
-        spec = load_spec(spec_path, stdin_filename)
-    except SpecLoadError as exc:
-        click.echo(f"error: spec is not valid: {exc}", err=True)
+    from ..scan.node_report import node_drift
+
+    if (spec_path is None) == (spec_dir is None):
+        raise click.UsageError("give exactly one of --spec or --spec-dir")
+    specs, load_errors = _node_specs(spec_path, spec_dir, stdin_filename)
+    for line in load_errors:
+        click.echo(line, err=True)
+    if not specs:
+        if spec_dir is not None and not load_errors:
+            click.echo(f"error: no ModelSpec file in {spec_dir}", err=True)
         sys.exit(2)
-    facts = node(cache_dir)
-    report = drift(spec, facts, spec_path=spec_path)
+    facts = node(cache_dir, proc_root=proc_root, pid=pid, probe_http=probe_http, probe_timeout=probe_timeout)
+    report = node_drift(specs, facts, require_server=require_server, spec_dir=spec_dir)
     _emit_scan(report, fmt, output)
     if facts.gpu_error is not None:
         click.echo(f"error: could not scan GPUs: {facts.gpu_error}", err=True)
         sys.exit(2)
-    sys.exit(report.exit_code(fail_on))
+    sys.exit(2 if load_errors else report.exit_code(fail_on))
+
+
+def _node_specs(
+    spec_path: str | None, spec_dir: str | None, stdin_filename: str | None = None
+) -> tuple[list[tuple[ModelSpec, str | None]], list[str]]:
+    """The specs to check and one error line per file that is not a valid spec (the others still count)."""
+    from ..errors import SpecLoadError
+    from ..validate.discover import walk
+
+    if spec_dir is not None:
+        if not Path(spec_dir).is_dir():
+            return [], [f"error: --spec-dir {spec_dir}: not a readable directory"]
+        paths = [str(p) for p in walk(Path(spec_dir))]
+    else:
+        paths = [str(spec_path)]
+    specs: list[tuple[ModelSpec, str | None]] = []
+    errors: list[str] = []
+    for path in paths:
+        try:
+            specs.append((load_spec(path, stdin_filename), path))
+        except SpecLoadError as exc:
+            errors.append(f"error: spec is not valid: {exc}")
+    return specs, errors
 
 
 @scan.command("cluster")

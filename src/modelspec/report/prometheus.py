@@ -7,6 +7,8 @@ modelspec_scan_findings{spec="…",scope="node",status="drift"} 1
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..scan.drift import DriftReport, Status
 
 
@@ -24,9 +26,10 @@ def render(report: DriftReport) -> str:
     ]
     for f in report.findings:
         workload = f',workload="{_label(f.workload)}"' if f.workload else ""
+        rule = f',rule="{_label(f.rule)}"' if f.rule else ""  # two rules may check one field: keep series unique
         lines.append(
             f'modelspec_drift{{{base}{workload},field="{_label(f.field)}",status="{f.status.value}",'
-            f'severity="{f.severity.value}",source="{_label(f.source)}"}} 1'
+            f'severity="{f.severity.value}",source="{_label(f.source)}"{rule}}} 1'
         )
     s = report.summary()
     lines += [
@@ -37,4 +40,29 @@ def render(report: DriftReport) -> str:
         "# TYPE modelspec_scan_findings gauge",
     ]
     lines += [f'modelspec_scan_findings{{{base},status="{st.value}"}} {s[st.value]}' for st in Status]
+    if report.scope == "node":
+        lines += _servers(report.facts.get("servers") or [], base)
     return "\n".join(lines) + "\n"
+
+
+def _servers(servers: list[dict[str, Any]], base: str) -> list[str]:
+    """The model servers a node scan found, and the GPU memory each holds (recognised facts only)."""
+    lines = [
+        "# HELP modelspec_node_server_info A model server found on the node (engine, model, pod).",
+        "# TYPE modelspec_node_server_info gauge",
+    ]
+    memory = [
+        "# HELP modelspec_node_server_gpu_memory_bytes GPU memory held by a server and its worker processes.",
+        "# TYPE modelspec_node_server_gpu_memory_bytes gauge",
+    ]
+    for s in servers:
+        model = (s["launch"].get("model") or {}).get("value") or ""
+        who = f'{base},pid="{s["pid"]}",engine="{_label(s["engine"])}"'
+        pod, cid = s["podUid"]["value"] or "", s["containerId"]["value"] or ""
+        lines.append(
+            f'modelspec_node_server_info{{{who},model="{_label(model)}",pod_uid="{_label(pod)}",'
+            f'container_id="{_label(cid)}"}} 1'
+        )
+        for gpu, used in sorted((s["gpuMemory"]["value"] or {}).items()):
+            memory.append(f'modelspec_node_server_gpu_memory_bytes{{{who},gpu="{_label(gpu)}"}} {used}')
+    return lines + memory if servers else []

@@ -36,10 +36,28 @@ SHOW_MATCHES: ContextVar[bool] = ContextVar("modelspec_scan_show_matches", defau
 _PROBLEMS_FIRST = {"drift": 0, "missing": 1, "unknown": 2, "match": 3}
 
 
+def _server_lines(facts: dict[str, Any]) -> list[str]:
+    """One line per model server found (or what was searched when none was)."""
+    servers = facts.get("servers") or []
+    if not servers:
+        return [f"servers: none found ({facts.get('serverSearch') or 'not searched'})"] if "servers" in facts else []
+    out = []
+    for s in servers:
+        model = (s["launch"].get("model") or {}).get("value") or "model unknown"
+        gpus = s["gpus"]["value"]
+        pod = s["podUid"]["value"]
+        where = f", pod {pod}" if pod else ""
+        out.append(
+            f"server: {s['engine']} pid {s['pid']} serving {model} on GPU {gpus if gpus is not None else '?'}{where}"
+        )
+    return out
+
+
 def render(report: DriftReport) -> str:
     s = report.summary()
     t = report.target
-    lines = [f"modelspec scan {report.scope} — spec {t.get('specName')} ({t.get('spec') or '-'})"]
+    named = f"specs {', '.join(t['specs'])}" if "specs" in t else f"spec {t.get('specName')}"
+    lines = [f"modelspec scan {report.scope} — {named} ({t.get('spec') or '-'})"]
     if report.scope == "node":
         f = report.facts
         lines.append(f"target: host {t.get('host')}")
@@ -47,6 +65,7 @@ def render(report: DriftReport) -> str:
         lines.append(
             f"driver: {f['driverVersion']['value'] or 'unknown'}, CUDA {f['cudaDriverVersion']['value'] or 'unknown'}"
         )
+        lines += _server_lines(f)
     else:
         lines.append(f"target: {t.get('context') or 'cluster'}, {t.get('workloads', 0)} workload(s)")
     checked = [f for f in report.findings if f.rule is not None]
@@ -57,9 +76,10 @@ def render(report: DriftReport) -> str:
         f"{s['match']} match, {s['drift']} drift, {s['missing']} missing, {s['unknown']} unknown"
     )
     lines.append("")
+    by_workload = report.scope == "cluster" or "specs" in t  # scan node --spec-dir: say which spec
     rows = [
         [
-            *([fd.workload] if report.scope == "cluster" else []),
+            *([fd.workload or "-"] if by_workload else []),
             fd.rule or "-",
             fd.field,
             _short(fd.declared),
@@ -72,7 +92,7 @@ def render(report: DriftReport) -> str:
         for fd in _shown(report)
     ]
     headers = [
-        *(["workload"] if report.scope == "cluster" else []),
+        *([("workload" if report.scope == "cluster" else "spec / server")] if by_workload else []),
         "rule",
         "field",
         "declared",

@@ -125,6 +125,42 @@ class GpuFacts:
 
 
 @dataclass(slots=True)
+class ServerFacts:
+    """One model-server process on this node, read from its command line, NVML and its cgroup.
+
+    Only recognised launch flags become facts (``launch``); the rest of the command line and the
+    environment are never kept, so no credential can reach a report.
+    """
+
+    pid: int
+    engine: str  # vllm, sglang, tgi, triton, llama.cpp
+    launch: dict[str, Fact]  # canonical flag name → value (recognised flags only)
+    gpus: Fact  # GPU indices NVML lists the server (or one of its child processes) on
+    gpu_memory: Fact  # {GPU index: bytes} held by the server and its children
+    pod_uid: Fact
+    container_id: Fact
+    runtime: Fact
+    http: dict[str, Fact] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.engine} pid {self.pid}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pid": self.pid,
+            "engine": self.engine,
+            "launch": {k: v.to_dict() for k, v in self.launch.items()},
+            "gpus": self.gpus.to_dict(),
+            "gpuMemory": self.gpu_memory.to_dict(),
+            "podUid": self.pod_uid.to_dict(),
+            "containerId": self.container_id.to_dict(),
+            "runtime": self.runtime.to_dict(),
+            "http": {k: v.to_dict() for k, v in self.http.items()},
+        }
+
+
+@dataclass(slots=True)
 class NodeFacts:
     """Everything ``scan node`` read from one machine."""
 
@@ -138,6 +174,8 @@ class NodeFacts:
     memory_available: Fact
     disk_free: Fact
     cache_dir: str
+    servers: list[ServerFacts] = field(default_factory=list)
+    server_search: str = ""  # what was searched for model servers (said when none is found)
 
     @property
     def healthy_gpus(self) -> list[GpuFacts]:
@@ -157,6 +195,8 @@ class NodeFacts:
                 "diskFree": self.disk_free.to_dict(),
                 "cacheDir": self.cache_dir,
             },
+            "servers": [srv.to_dict() for srv in self.servers],
+            "serverSearch": self.server_search,
         }
 
 

@@ -51,6 +51,11 @@ class _Reader:
             if getattr(exc, "value", None) == pynvml.NVML_ERROR_GPU_IS_LOST:
                 self.lost = True
             return Fact.unknown(Source.NVML, _reason(exc), unit)
+        except UnicodeDecodeError:
+            return Fact.unknown(Source.NVML, NOT_UTF8, unit)
+
+
+NOT_UTF8 = "the driver returned a string that is not valid UTF-8"
 
 
 def _text(value: Any) -> str:
@@ -80,13 +85,15 @@ def _processes(nvml: Any, handle: Any) -> list[dict[str, Any]]:
 
 
 def _process_name(pid: int) -> str | None:
-    """Process name only: command lines can hold secrets and are never read."""
+    """Process name only (the command line, which can hold secrets, is read by ``procs`` alone)."""
     try:
         import psutil
 
-        return str(psutil.Process(pid).name())
+        name = str(psutil.Process(pid).name())
+        name.encode("utf-8")
+        return name
     except Exception:
-        return None  # a host pid seen from a container, or gone
+        return None  # a host pid seen from a container, gone, or a name that is not UTF-8
 
 
 def read_system() -> tuple[Fact, Fact, list[GpuFacts]]:
@@ -134,6 +141,8 @@ def _safe(fn: Callable[[], Any], unit: str | None = None) -> Fact:
         return Fact(fn(), Source.NVML, unit)
     except pynvml.NVMLError as exc:
         return Fact.unknown(Source.NVML, _reason(exc), unit)
+    except UnicodeDecodeError:
+        return Fact.unknown(Source.NVML, NOT_UTF8, unit)
 
 
 def _read_gpu(nvml: Any, index: int) -> GpuFacts:
@@ -198,6 +207,8 @@ def _mig_profiles(nvml: Any, handle: Any, r: _Reader) -> list[dict[str, Any]]:
             mem = nvml.nvmlDeviceGetMemoryInfo(mig)
         except nvml.NVMLError:
             continue
+        except UnicodeDecodeError:
+            continue  # a slice whose name is not UTF-8 cannot be named; the GPU's facts still stand
         parsed = from_product_name(name)
         out.append(
             {

@@ -9,6 +9,8 @@
  *   gpu | name S... | uuid S | total B | used B | pci S | pci_device_id HEX | mig 0|1 | ecc 0|1|unsupported
  *   power MW|unsupported | util GPU MEM | cc MAJOR MINOR | proc PID BYTES | lost_after N
  *   mig_device TOTAL USED PROFILE...    (a MIG slice of the current gpu)
+ * String values (driver, name, uuid, pci) may hold \xNN escapes: the raw byte is served, so a
+ * profile can emulate a driver that returns strings that are not valid UTF-8.
  *
  * Build: gcc -shared -fPIC -Wl,-soname,libnvidia-ml.so.1 -o libnvidia-ml.so.1 fake_nvml.c
  */
@@ -55,6 +57,20 @@ static char driver[64] = "550.54.15";
 
 static void chomp(char *s) { size_t n = strlen(s); while (n && (s[n - 1] == '\n' || s[n - 1] == '\r')) s[--n] = 0; }
 
+/* In place: "\xNN" -> the byte 0xNN. Anything else is kept as written. */
+static void unescape(char *s) {
+    char *out = s;
+    while (*s) {
+        unsigned int byte;
+        if (s[0] == '\\' && s[1] == 'x' && sscanf(s + 2, "%2x", &byte) == 1 && s[2] && s[3]) {
+            *out++ = (char)byte; s += 4;
+        } else {
+            *out++ = *s++;
+        }
+    }
+    *out = 0;
+}
+
 static int load_profile(void) {
     const char *path = getenv("MODELSPEC_FAKE_NVML_PROFILE");
     char line[512];
@@ -70,16 +86,16 @@ static int load_profile(void) {
         if (sscanf(line, "%31s", key) != 1) continue;
         rest = line + strlen(key); while (*rest == ' ') rest++;
         if (!strcmp(key, "init_error")) init_error = atoi(rest);
-        else if (!strcmp(key, "driver")) snprintf(driver, sizeof driver, "%s", rest);
+        else if (!strcmp(key, "driver")) { snprintf(driver, sizeof driver, "%s", rest); unescape(driver); }
         else if (!strcmp(key, "cuda")) cuda_version = atoi(rest);
         else if (!strcmp(key, "gpu") && ngpus < MAX_GPUS) {
             g = &gpus[ngpus++]; memset(g, 0, sizeof *g);
             g->ecc_supported = 1; g->power_supported = 1; g->lost_after = -1; g->power_mw = 300000;
         }
         else if (!g) continue;
-        else if (!strcmp(key, "name")) snprintf(g->name, sizeof g->name, "%s", rest);
-        else if (!strcmp(key, "uuid")) snprintf(g->uuid, sizeof g->uuid, "%s", rest);
-        else if (!strcmp(key, "pci")) snprintf(g->pci, sizeof g->pci, "%s", rest);
+        else if (!strcmp(key, "name")) { snprintf(g->name, sizeof g->name, "%s", rest); unescape(g->name); }
+        else if (!strcmp(key, "uuid")) { snprintf(g->uuid, sizeof g->uuid, "%s", rest); unescape(g->uuid); }
+        else if (!strcmp(key, "pci")) { snprintf(g->pci, sizeof g->pci, "%s", rest); unescape(g->pci); }
         else if (!strcmp(key, "pci_device_id")) g->pci_device_id = (unsigned int)strtoul(rest, NULL, 16);
         else if (!strcmp(key, "total")) g->total = strtoull(rest, NULL, 10);
         else if (!strcmp(key, "used")) g->used = strtoull(rest, NULL, 10);

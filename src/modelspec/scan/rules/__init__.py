@@ -9,6 +9,7 @@ from ..facts import NodeFacts, WorkloadFacts
 from ..findings import DriftFinding
 from . import cluster as _cluster
 from . import node as _node
+from . import server as _server
 from .base import CLUSTER_RULES, NODE_RULES, DriftRule, cluster_rule, node_rule, render_table
 
 __all__ = [
@@ -22,7 +23,7 @@ __all__ = [
     "rules_page",
     "workload_findings",
 ]
-_LOADED = (_cluster, _node)
+_LOADED = (_cluster, _node, _server)
 
 
 def node_findings(spec: ModelSpec, facts: NodeFacts) -> Iterator[DriftFinding]:

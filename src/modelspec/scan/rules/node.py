@@ -263,7 +263,7 @@ def _disk(spec: ModelSpec, f: NodeFacts) -> Iterator[DriftFinding]:
     "nvml",
     _W,
     "free GPU memory for the model (weights + one sequence)",
-    "Expected when the holders are this model's own server; else evict the other processes.",
+    "Memory held by this model's own server counts as the model's; evict the other processes it names.",
 )
 def _headroom(spec: ModelSpec, f: NodeFacts) -> Iterator[DriftFinding]:
     model = spec.spec.identity.model
@@ -273,14 +273,21 @@ def _headroom(spec: ModelSpec, f: NodeFacts) -> Iterator[DriftFinding]:
     if need is None:
         return
     need_bytes, max_len = need
-    short = []
+    own = {s.pid for s in f.servers}  # the servers that serve this spec (see scan/node_report.py)
+    short, by_own = [], []
     for g in f.healthy_gpus:
-        if g.memory_total.known and g.memory_used.known and g.memory_total.value - g.memory_used.value < need_bytes:
-            procs = ", ".join(
-                f"pid {p['pid']} {p.get('name') or '?'} {_gb(p['usedBytes'] or 0)}" for p in (g.processes.value or [])
-            )
-            free = _gb(g.memory_total.value - g.memory_used.value)
-            short.append(f"GPU {g.index}: {free} free ({procs or 'no process listed'})")
+        if not (g.memory_total.known and g.memory_used.known):
+            continue
+        free = g.memory_total.value - g.memory_used.value
+        procs = g.processes.value or []
+        mine = sum(p["usedBytes"] or 0 for p in procs if p.get("server") in own)
+        if free >= need_bytes:
+            continue
+        if free + mine >= need_bytes:
+            by_own.append(g.index)
+            continue
+        others = ", ".join(_holder(p) for p in procs if p.get("server") not in own)
+        short.append(f"GPU {g.index}: {_gb(free)} free ({others or 'no other process listed'})")
     need_s = f"{_gb(need_bytes)}/GPU"
     if short:
         yield drifted(
@@ -289,11 +296,21 @@ def _headroom(spec: ModelSpec, f: NodeFacts) -> Iterator[DriftFinding]:
             "; ".join(short),
             _W,
             "nvml",
-            f"the model needs ~{need_s} (weights + one {max_len}-token sequence) but memory is held "
-            f"by running processes — expected if they are this model's own server, else evict them",
+            f"the model needs ~{need_s} (weights + one {max_len}-token sequence) but memory is held by "
+            "processes that are not this model's server: evict them or move the model",
         )
     else:
-        yield match(_ACC, need_s, "enough free memory on every GPU", "nvml", f"every GPU has at least {need_s} free")
+        own_note = f"; GPU {by_own}: held by this model's own server" if by_own else ""
+        yield match(
+            _ACC, need_s, "enough free memory on every GPU", "nvml", f"every GPU has at least {need_s} free{own_note}"
+        )
+
+
+def _holder(p: dict[str, object]) -> str:
+    """Who holds GPU memory: a model server no spec here claims, or any other process."""
+    who = f"server pid {p['server']}" if p.get("server") is not None else "other process"
+    used = p.get("usedBytes")
+    return f"{who} pid {p['pid']} {p.get('name') or '?'} {_gb(used if isinstance(used, int) else 0)}"
 
 
 def _need_per_gpu(spec: ModelSpec) -> tuple[float, int] | None:
