@@ -24,13 +24,44 @@ def _emit_scan(report: object, fmt: str, output: str | None) -> None:
         "yaml": scan_json.render_yaml,
         "prometheus": prometheus.render,
     }
-    text = renderers[fmt](report)  # type: ignore[arg-type]
+    _emit_text(renderers[fmt](report), output)  # type: ignore[arg-type]
+
+
+def _emit_text(text: str, output: str | None) -> None:
     if output:
         tmp = Path(output).with_name(Path(output).name + ".tmp")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(output)  # atomic for the node-exporter textfile collector
     else:
         click.echo(text, nl=False)
+
+
+def _render_inventory(inv: Any, fmt: str, wide: bool) -> str:
+    from ..report import inventory_prometheus, inventory_text, prometheus, scan_text
+    from ..scan.drift import DriftReport
+
+    drift = DriftReport("cluster", inv.target, inv.facts, inv.findings) if inv.drift is not None else None
+    if fmt in ("json", "yaml"):
+        data = json.loads(json.dumps(inv.to_dict(), default=str))
+        if fmt == "json":
+            return json.dumps(data, indent=2) + "\n"
+        import yaml
+
+        return str(yaml.safe_dump(data, sort_keys=False))
+    if fmt == "prometheus":
+        return (prometheus.render(drift) if drift else "") + inventory_prometheus.render(inv)
+    head = scan_text.render(drift) + "\n" if drift else ""
+    return head + inventory_text.render(inv, wide=wide)
+
+
+def _emit_drafts(inv: Any, directory: str, force: bool, context: str | None) -> None:
+    from ..scan import drafts
+
+    for d in drafts.emit(inv.workloads, directory, force=force, context=context, observed_at=inv.generated_at):
+        state = "wrote" if d.written else f"kept {d.skipped}:"
+        click.echo(f"{state} {d.path} ({d.workload})", err=True)
+        for problem in d.problems:
+            click.echo(f"  needs a human: {problem}", err=True)
 
 
 @scan.command("node")
@@ -114,6 +145,17 @@ def scan_node(spec_path: str, fmt: str, fail_on: str, output: str | None, cache_
 @click.option(
     "--check-access", is_flag=True, help="Only check RBAC (SelfSubjectAccessReview) for every call the scan makes."
 )
+@click.option("--wide", is_flag=True, help="Inventory table: every column, nothing cut (may exceed 120 columns).")
+@click.option(
+    "--catalog", type=click.Path(dir_okay=False), help="GPU catalog file whose prices override the shipped ones."
+)
+@click.option(
+    "--emit-specs",
+    "emit_specs",
+    type=click.Path(file_okay=False),
+    help="Write one ModelSpec draft per workload into DIR (<namespace>.<name>.modelspec.yaml).",
+)
+@click.option("--force", is_flag=True, help="--emit-specs: overwrite existing drafts.")
 def scan_cluster(
     spec_paths: tuple[str, ...],
     namespace: str | None,
@@ -129,19 +171,27 @@ def scan_cluster(
     fail_on: str,
     output: str | None,
     check_access: bool,
+    wide: bool,
+    catalog: str | None,
+    emit_specs: str | None,
+    force: bool,
 ) -> None:
-    """Find the workloads implementing each SPEC in a cluster and report drift per workload.
+    """Inventory every inference workload in a cluster; with --spec, report drift per workload too.
 
-    Read-only: get/list on pods, nodes, deployments, statefulsets and HPAs; never Secrets, never exec.
-    Exit codes: 0 no drift at the --fail-on level, 1 drift, 2 nothing could be read or bad input.
+    Without --spec: what runs where, on which GPUs, at what (indicative) cost, and the cluster's GPU
+    capacity. With --spec: the same, plus drift for the workloads the specs claim and a "no spec"
+    finding (warning) for the rest. Read-only: get/list on pods, nodes, deployments, statefulsets and
+    HPAs; never Secrets, never exec. Exit codes: 0 no finding at the --fail-on level, 1 findings,
+    2 nothing could be read or bad input.
     """
     from ..errors import SpecLoadError
     from ..scan.kube import KubeError, KubeReader, api_client
 
     if namespace and all_namespaces:
         raise click.UsageError("--namespace and --all-namespaces exclude each other")
-    if not spec_paths and not check_access:
-        raise click.UsageError("give at least one --spec (or --check-access)")
+    if emit_specs and not Path(emit_specs).is_dir():
+        click.echo(f"error: --emit-specs: {emit_specs} is not a directory", err=True)
+        sys.exit(2)
     specs: list[tuple[dict[str, Any], str | None]] = []
     if not check_access:
         from ..spec.api import load
@@ -176,16 +226,25 @@ def scan_cluster(
             )
         errors = [r for r in rows if "HTTP" in r["reason"] or "unauthorized" in r["reason"]]
         sys.exit(2 if errors and len(errors) == len(rows) else (0 if all(r["allowed"] for r in rows) else 1))
-    from ..scan.cluster import cluster
+    from ..resolve.catalog import CatalogError
+    from ..scan.inventory import inventory
 
-    report, listings = cluster(specs, reader, probe_http=probe_http, probe_window_s=probe_window, context=context)
-    _emit_scan(report, fmt, output)
-    failed = [lst.error for lst in listings.values() if lst.error]
+    try:
+        inv = inventory(reader, specs=specs, probe_http=probe_http, probe_window_s=probe_window, catalog=catalog,
+                        context=context)
+    except CatalogError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    listings = inv.facts["listings"]
+    failed = [lst["error"] for lst in listings.values() if lst["error"]]
     if len(failed) == len(listings):
         click.echo(f"error: nothing could be read from the cluster: {failed[0]}", err=True)
         sys.exit(2)
+    _emit_text(_render_inventory(inv, fmt, wide), output)
     for reason in failed:
         click.echo(f"warning: {reason}", err=True)
-    sys.exit(report.exit_code(fail_on))
+    if emit_specs:
+        _emit_drafts(inv, emit_specs, force, context)
+    sys.exit(inv.exit_code(fail_on))
 
 

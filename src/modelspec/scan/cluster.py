@@ -311,14 +311,26 @@ def _int(value: Any) -> int | None:
 
 
 def find_workloads(
-    listings: dict[str, Listing], spec_name: str, spec_file: str | None, use_selector: bool
+    listings: dict[str, Listing],
+    spec_name: str,
+    spec_file: str | None,
+    use_selector: bool,
+    claimed_id: str | None = None,
 ) -> list[tuple[str, dict[str, Any]]]:
+    """Workloads a spec claims; ``claimed_id`` is the spec's own ``modelspec.piqc.ai/workload``
+    annotation (``ns/Kind/name``, written into drafts by ``--emit-specs``)."""
     out = []
     for kind in ("deployments", "statefulsets"):
         for obj in listings[kind].items:
-            if use_selector or implements(obj, spec_name, spec_file):
+            meta = obj.get("metadata") or {}
+            wid = f"{meta.get('namespace', 'default')}/{KIND_NAMES[kind]}/{meta.get('name')}"
+            if use_selector or implements(obj, spec_name, spec_file) or (claimed_id is not None and wid == claimed_id):
                 out.append((kind, obj))
     return out
+
+
+KIND_NAMES = {"deployments": "Deployment", "statefulsets": "StatefulSet"}
+WORKLOAD_ANNOTATION = "modelspec.piqc.ai/workload"
 
 
 def read_cluster(reader: KubeReader) -> dict[str, Listing]:
@@ -364,7 +376,8 @@ def cluster(
                 )
             )
             continue
-        found = find_workloads(listings, name, path, use_selector)
+        claimed = ((doc.get("metadata") or {}).get("annotations") or {}).get(WORKLOAD_ANNOTATION)
+        found = find_workloads(listings, name, path, use_selector, claimed)
         if not found:
             findings.append(
                 DriftFinding(

@@ -473,3 +473,286 @@ def tokens_per_gpu_hour(row: WorkloadRow) -> None:
         row.unknown["tokensPerGpuHour"] = rate.reason or "GPUs per replica unknown"
         return
     row.tokens_per_gpu_hour = float(rate.value) * 3600.0 / per_replica
+
+
+# -- engines (interim: moves into scan/detect.py once the workload grouping lands) ----------------
+
+# engine -> (words in the image's repository name, words in the command line)
+_ENGINE_SIGNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "vllm": (("vllm",), ("vllm serve", "vllm.entrypoints")),
+    "sglang": (("sglang",), ("sglang.launch_server", "sglang serve")),
+    "tgi": (("text-generation-inference",), ("text-generation-launcher",)),
+    "triton": (("tritonserver", "triton"), ("tritonserver",)),
+    "llama.cpp": (("llama.cpp", "llama-cpp"), ("llama-server", "llama_cpp.server")),
+    "ollama": (("ollama",), ("ollama serve",)),
+    "kserve": (("huggingfaceserver", "kserve-"), ("huggingfaceserver",)),
+}
+_INFRA_IMAGES = ("k8s-device-plugin", "dcgm-exporter", "gpu-feature-discovery", "node-feature-discovery",
+                 "gpu-operator", "nvidia/driver", "container-toolkit", "k8s-mig-manager", "gpu-operator-validator",
+                 "k8s-driver-manager", "dcgm:", "amdgpu-dp", "rocm/k8s-device-plugin")
+
+
+def image_version(image: str) -> str | None:
+    """The tag of an image reference (``vllm/vllm-openai:v0.8.5`` -> ``v0.8.5``), digests dropped."""
+    ref = image.split("@", 1)[0]
+    last = ref.rsplit("/", 1)[-1]
+    return last.split(":", 1)[1] if ":" in last else None
+
+
+def detect_engine(container: Mapping[str, Any], pod_labels: Mapping[str, Any]) -> Engine | None:
+    """Which model server a container runs, with the evidence; None when none is recognised."""
+    image = str(container.get("image") or "")
+    repo = image.split("@", 1)[0].rsplit(":", 1)[0].lower() if ":" in image.rsplit("/", 1)[-1] else image.lower()
+    words = [str(w) for w in [*(container.get("command") or []), *(container.get("args") or [])]
+             if isinstance(w, (str, int))]
+    line = " ".join(words).lower()
+    for name, (image_words, command_words) in _ENGINE_SIGNS.items():
+        evidence = []
+        hit_image = next((w for w in image_words if w in repo), None)
+        hit_cmd = next((w for w in command_words if w in line), None)
+        if hit_cmd:
+            evidence.append(f"command runs `{hit_cmd}`")
+        if hit_image:
+            evidence.append(f"image {image}")
+        if evidence:
+            isvc = pod_labels.get("serving.kserve.io/inferenceservice")
+            if isvc:
+                evidence.append(f"label serving.kserve.io/inferenceservice={isvc}")
+            return Engine(name, image_version(image), tuple(evidence))
+    return None
+
+
+def is_gpu_infra(pod: Mapping[str, Any]) -> str | None:
+    """Why this pod is GPU infrastructure (device plugin, DCGM, GFD/NFD, operator), or None."""
+    spec = _obj(pod.get("spec"))
+    for c in [*(spec.get("containers") or []), *(spec.get("initContainers") or [])]:
+        image = str(_obj(c).get("image") or "").lower()
+        hit = next((w for w in _INFRA_IMAGES if w in image), None)
+        if hit:
+            return f"GPU infrastructure (image {image})"
+    return None
+
+
+# -- the whole inventory -------------------------------------------------------------------------
+
+NO_SPEC = "no spec"
+
+
+@dataclass(slots=True)
+class Inventory:
+    """What ``scan cluster`` without (or beside) specs reports: workloads, capacity, findings."""
+
+    target: dict[str, Any]
+    cluster: ClusterSummary
+    workloads: list[WorkloadRow]
+    findings: list[Any]  # DriftFinding: drift of claimed workloads, "no spec" for the rest
+    facts: dict[str, Any]  # listings (items, errors, requests per kind) and, with specs, the drift facts
+    generated_at: str = field(default_factory=now)
+    drift: Any = None  # the cluster scanner's DriftReport when specs were given
+
+    def summary(self) -> dict[str, Any]:
+        from .drift import DriftReport
+
+        counts = DriftReport("cluster", self.target, {}, self.findings).summary()
+        counts["workloads"] = len(self.workloads)
+        counts["unclaimed"] = sum(1 for w in self.workloads if w.spec is None)
+        return counts
+
+    def exit_code(self, fail_on: str = "drift") -> int:
+        from .drift import DriftReport
+
+        return DriftReport("cluster", self.target, {}, self.findings).exit_code(fail_on)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "apiVersion": "piqc.ai/v1alpha1",
+            "kind": "ScanReport",
+            "generatedAt": self.generated_at,
+            "generator": GENERATOR,
+            "target": self.target,
+            "facts": self.facts,
+            "findings": [f.to_dict() for f in self.findings],
+            "summary": self.summary(),
+            "workloads": [w.to_dict() for w in self.workloads],
+            "cluster": self.cluster.to_dict(),
+        }
+
+
+def _no_spec(row: WorkloadRow) -> Any:
+    from ..validate.findings import Severity
+    from .drift import DriftFinding, Status
+
+    return DriftFinding(
+        "/metadata/name", None, row.id, Status.MISSING, Severity.WARNING, "k8s",
+        f"{NO_SPEC}: {row.engine.name} workload {row.id} is claimed by no spec "
+        f"(write one: --emit-specs DIR drafts it)", row.id,
+    )
+
+
+def _is_listed(row: WorkloadRow, template: Mapping[str, Any]) -> bool:
+    """Inference workloads: a known server, or GPUs requested (never GPU infrastructure)."""
+    if is_gpu_infra({"spec": template}):
+        return False
+    return row.engine.name != "unknown" or bool(row.accelerator.count) or row.accelerator.mig_profile is not None
+
+
+def collect_rows(listings: dict[str, Any]) -> list[tuple[WorkloadRow, Any, dict[str, Any]]]:
+    """(row, workload facts, raw object) for every inference workload in the listings."""
+    from ._rows import row_from_facts
+    from .cluster import Index, workload_facts
+
+    index = Index(listings)
+    out = []
+    for kind in ("deployments", "statefulsets"):
+        for obj in listings[kind].items:
+            if not isinstance(obj, dict):
+                continue
+            w = workload_facts(obj, kind, index)
+            row = row_from_facts(w, obj)
+            if _is_listed(row, _obj(_obj(_obj(obj.get("spec")).get("template")).get("spec"))):
+                out.append((row, w, obj))
+    return out
+
+
+def _probe_rows(
+    rows: list[tuple[WorkloadRow, Any, dict[str, Any]]], metrics_ports: dict[str, int], window_s: float,
+    deadline_s: float,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .facts import Source
+    from .vllm_http import base_url, probe
+
+    def one(item: tuple[WorkloadRow, Any, dict[str, Any]]) -> None:
+        row, w, _ = item
+        ready = [p for p in w.pods if p.get("ready") and p.get("podIP")]
+        if not ready:
+            row.http = {"metrics": Fact.unknown(Source.VLLM_HTTP, "no ready pod with an IP to probe")}
+            return
+        base = base_url(ready[0]["podIP"], row.observed.port or 8000)
+        port = metrics_ports.get(row.id)
+        url = f"{base_url(ready[0]['podIP'], port)}/metrics" if port else None
+        row.http = probe(base, window_s=window_s, deadline_s=deadline_s, metrics_url=url)
+        if row.max_model_len is None and row.http.get("max_model_len", Fact.unknown(Source.VLLM_HTTP, "")).known:
+            row.max_model_len = row.http["max_model_len"].value
+            row.unknown.pop("maxModelLen", None)
+            row.observed.sources["runtime.batch.maxSequenceLengthTokens"] = "vLLM /v1/models max_model_len"
+        tokens_per_gpu_hour(row)
+
+    targets = [r for r in rows if r[0].engine.name == "vllm"]
+    if targets:
+        with ThreadPoolExecutor(max_workers=min(8, len(targets))) as pool:
+            list(pool.map(one, targets))
+
+
+def _metrics_ports(specs: list[tuple[dict[str, Any], str | None]], rows: list[Any]) -> dict[str, int]:
+    """Workload id -> the metrics port its claiming spec declares (``observability.metrics.port``)."""
+    out: dict[str, int] = {}
+    by_name = {str(_obj(d.get("metadata")).get("name")): d for d, _ in specs}
+    for row, _, _ in rows:
+        doc = by_name.get(row.spec or "")
+        ops = _obj(_obj(doc.get("spec")).get("operations")) if doc else {}
+        port = _obj(_obj(ops.get("observability")).get("metrics")).get("port")
+        if isinstance(port, int):
+            out[row.id] = port
+    return out
+
+
+def _snake(key: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in key)
+
+
+def _fact_from(d: Mapping[str, Any]) -> Fact:
+    from .facts import Source
+
+    return Fact(d.get("value"), Source(d.get("source", "vllm-http")), d.get("unit"), d.get("observedAt") or now(),
+                d.get("reason"))
+
+
+def attach_drift(rows: list[WorkloadRow], report: Any) -> list[Any]:
+    """Mark the rows the specs claim (spec name, drift count, live facts); "no spec" for the rest."""
+    from .drift import Status
+
+    claims = {wid: f for wid, f in (report.facts.get("workloads") or {}).items() if isinstance(f, dict)}
+    counts: dict[str, int] = {}
+    for f in report.findings:
+        if f.workload and f.status in (Status.DRIFT, Status.MISSING):
+            counts[f.workload] = counts.get(f.workload, 0) + 1
+    unclaimed = []
+    for row in rows:
+        claim = claims.get(row.id)
+        if claim is None:
+            unclaimed.append(_no_spec(row))
+            continue
+        row.spec, row.drift = str(claim.get("spec")), counts.get(row.id, 0)
+        http = claim.get("http") or {}
+        if http and not row.http:
+            row.http = {_snake(k): _fact_from(v) for k, v in http.items() if isinstance(v, dict)}
+    return unclaimed
+
+
+def inventory(
+    reader: Any,
+    *,
+    specs: list[tuple[dict[str, Any], str | None]] | None = None,
+    listings: dict[str, Any] | None = None,
+    drift_report: Any = None,
+    probe_http: bool = False,
+    probe_window_s: float = 10.0,
+    probe_deadline_s: float = 30.0,
+    catalog: str | None = None,
+    context: str | None = None,
+) -> Inventory:
+    """Every inference workload, the cluster's GPU capacity and cost, drift for the specs given.
+
+    ``reader`` is a :class:`~modelspec.scan.kube.KubeReader`; ``specs`` are (document, file)
+    pairs, checked by the cluster scanner (:func:`modelspec.scan.cluster.cluster`) on the same
+    listings; ``catalog`` a GPU catalog file overriding the shipped prices. A caller that already
+    ran the drift scan passes its ``drift_report`` and ``listings`` instead.
+    """
+    from ..resolve.catalog import load_catalog
+    from . import dcgm as dcgm_mod
+
+    specs = specs or []
+    prices = load_catalog(catalog)
+    if specs and drift_report is None:
+        from .cluster import cluster
+
+        drift_report, listings = cluster(specs, reader, probe_http=probe_http, probe_window_s=probe_window_s,
+                                         context=context)
+    if listings is None:
+        listings = reader.list_all()
+    rows = collect_rows(listings)
+    findings: list[Any] = []
+    if drift_report is not None:
+        findings = list(drift_report.findings)
+        findings += attach_drift([r for r, _, _ in rows], drift_report)
+    raw_pods = [p for p in listings["pods"].items if isinstance(p, dict)]
+    reading = None
+    if probe_http:
+        reading = dcgm_mod.read(dcgm_mod.find_exporters(raw_pods), deadline_s=probe_deadline_s)
+        _probe_rows([r for r in rows if not r[0].http], _metrics_ports(specs, rows), probe_window_s,
+                    probe_deadline_s)
+    summary, nodes = summarize([n for n in listings["nodes"].items if isinstance(n, dict)], raw_pods, prices, reading)
+    pods_by_id = {f"{meta_of(p).get('namespace')}/{meta_of(p).get('name')}": p for p in raw_pods}
+    for row, _, _ in rows:
+        price_workload(row, [pods_by_id[p] for p in row.pods if p in pods_by_id], nodes, prices, reading)
+    costs = [r.cost_per_hour for r, _, _ in rows]
+    summary.workload_cost_per_hour = None if any(c is None for c in costs) else sum(c or 0.0 for c in costs)
+    if summary.workload_cost_per_hour is None:
+        summary.unknown["workloadsPerHour"] = "some workloads run on GPUs without a catalog price"
+    target = {
+        "scope": "cluster",
+        "context": context,
+        "namespace": reader.namespace or "*",
+        "selector": reader.label_selector,
+        "specs": [p for _, p in specs],
+        "specName": ", ".join(str(_obj(d.get("metadata")).get("name")) for d, _ in specs) or None,
+        **(drift_report.target if drift_report is not None else {}),
+        "mode": "inventory+drift" if drift_report is not None else "inventory",
+        "inventoryWorkloads": len(rows),
+    }
+    facts = dict(drift_report.facts) if drift_report is not None else {}
+    facts["listings"] = {k: {"items": len(v.items), "error": v.error, "requests": v.requests}
+                         for k, v in listings.items()}
+    return Inventory(target, summary, [r for r, _, _ in rows], findings, facts, drift=drift_report)
