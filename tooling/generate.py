@@ -10,14 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from modelspec.spec.schema import committed_files
-from modelspec.validate.rules import render_markdown
+from modelspec.scan.rules import rules_page
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> int:
     outputs = dict(committed_files())
-    outputs["docs/rules.md"] = render_markdown()
+    outputs["docs/rules.md"] = rules_page()
     for rel, text in outputs.items():
         target = ROOT / rel
         target.parent.mkdir(parents=True, exist_ok=True)

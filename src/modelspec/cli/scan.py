@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from ..spec.models import ModelSpec
 
 
 @click.group()
@@ -192,13 +195,13 @@ def scan_cluster(
     if emit_specs and not Path(emit_specs).is_dir():
         click.echo(f"error: --emit-specs: {emit_specs} is not a directory", err=True)
         sys.exit(2)
-    specs: list[tuple[dict[str, Any], str | None]] = []
+    specs: list[tuple[ModelSpec, str | None]] = []
     if not check_access:
         from ..spec.api import load
 
         for path in spec_paths:
             try:
-                specs.append((load(path).to_dict(), path))
+                specs.append((load(path), path))
             except SpecLoadError as exc:
                 click.echo(f"error: spec is not valid: {exc}", err=True)
                 sys.exit(2)

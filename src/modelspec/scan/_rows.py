@@ -9,10 +9,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..spec.accelerators import KNOWN_TYPES
-from .cluster import WorkloadFacts
-from .facts import Fact
-from .inventory import AcceleratorUse, Autoscaling, Engine, Observed, Probe, WorkloadRow, detect_engine
-from .vllm_args import precision_of
+from .facts import Fact, WorkloadFacts
+from .inventory import AcceleratorUse, Autoscaling, Engine, Observed, Probe, WorkloadRow, image_version
+from .precision import precision_of
 
 
 def _explicit(fact: Fact) -> Any:
@@ -20,21 +19,26 @@ def _explicit(fact: Fact) -> Any:
     return fact.value if fact.known and fact.source.value != "default" else None
 
 
-def _engine(template_spec: Mapping[str, Any], labels: Mapping[str, Any], gpus: bool) -> Engine:
-    for c in template_spec.get("containers") or []:
-        if isinstance(c, dict):
-            found = detect_engine(c, labels)
-            if found:
-                return found
+def _engine(w: WorkloadFacts, gpus: bool) -> Engine:
+    """The engine the cluster scanner detected, its evidence, and the image tag as the version."""
+    d = w.detection or {}
+    evidence = [f"{e.get('source')}: {e.get('detail')}" for e in d.get("evidence") or [] if isinstance(e, dict)]
+    if w.platform:
+        evidence.append(f"platform: {w.platform}")
+    image = str(w.container.get("image") or "")
+    if d.get("engine"):
+        return Engine(str(d["engine"]), image_version(image) if image else None, tuple(evidence))
     reason = "requests GPUs but runs no known model server" if gpus else "no known model server"
-    return Engine("unknown", None, (reason,))
+    return Engine("unknown", image_version(image) if image else None, (reason, *evidence))
 
 
 def _accelerator(w: WorkloadFacts) -> AcceleratorUse:
     g = w.node_gpu.value if w.node_gpu.known else {}
     gpu = w.resources["gpu"]
     gpu_type = g.get("type") if not g.get("mixed") else None
-    count = int(gpu.value) if gpu.known and float(gpu.value).is_integer() and gpu.value >= 1 else None
+    per_pod = int(gpu.value) if gpu.known and float(gpu.value).is_integer() and gpu.value >= 1 else None
+    pods = w.pods_per_replica.value if w.pods_per_replica.known else None
+    count = per_pod * int(pods) if per_pod is not None and isinstance(pods, int) and pods >= 1 else None
     vendor = KNOWN_TYPES.get(gpu_type or "") or ("nvidia" if gpu.known and "MIG" not in (gpu.unit or "") else None)
     product = g.get("product") if isinstance(g.get("product"), str) else None
     return AcceleratorUse(vendor, gpu_type, count, product, g.get("migProfile"))
@@ -49,7 +53,7 @@ def _probe(fact: Fact) -> Probe | None:
 def _observed(w: WorkloadFacts) -> Observed:
     launch = w.launch
     obs = Observed()
-    if launch.is_vllm:
+    if launch.is_server:
         dtype, quant = launch.get("dtype"), launch.get("quantization")
         if _explicit(dtype) is not None or _explicit(quant) is not None:
             obs.precision = precision_of(dtype, quant)
@@ -71,35 +75,36 @@ def _observed(w: WorkloadFacts) -> Observed:
     return obs
 
 
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(w.capitalize() for w in rest)
+
+
 def row_from_facts(w: WorkloadFacts, obj: Mapping[str, Any]) -> WorkloadRow:
     """One inventory row from the cluster scanner's facts about a Deployment or StatefulSet."""
-    template = ((obj.get("spec") or {}).get("template")) or {}
     meta = obj.get("metadata") or {}
-    labels = {**((template.get("metadata") or {}).get("labels") or {}), **(meta.get("labels") or {})}
     acc = _accelerator(w)
-    engine = _engine(template.get("spec") or {}, labels, bool(acc.count))
-    row = WorkloadRow(w.namespace, w.kind, w.name, engine, None, acc)
+    row = WorkloadRow(w.namespace, w.kind, w.name, _engine(w, bool(acc.count)), None, acc)
     launch = w.launch
-    if launch.is_vllm:
+    if launch.is_server:
         served = launch.get("served-model-name")
-        row.model = (served.value[0] if _explicit(served) else None) or launch.get("model").value
-        tp, pp = launch.get("tensor-parallel-size"), launch.get("pipeline-parallel-size")
-        row.tensor, row.pipeline = tp.value, pp.value
-        mml = launch.get("max-model-len")
-        row.max_model_len = mml.value if mml.known else None
-        if not mml.known:
-            row.unknown["maxModelLen"] = mml.reason or "not set"
-        seqs = launch.get("max-num-seqs")
-        row.max_num_seqs = seqs.value
-        row.observed.sources["maxNumSeqs"] = seqs.source.value
-        dp = launch.flags.get("data-parallel-size")
-        row.data = int(dp) if isinstance(dp, str) and dp.isdigit() else (1 if launch.is_vllm else None)
+        names = _explicit(served)
+        row.model = (names[0] if isinstance(names, list) and names else names) or launch.get("model").value
+        for attr, flag in (("tensor", "tensor-parallel-size"), ("pipeline", "pipeline-parallel-size"),
+                           ("data", "data-parallel-size"), ("max_model_len", "max-model-len"),
+                           ("max_num_seqs", "max-num-seqs")):
+            fact = launch.get(flag)
+            setattr(row, attr, fact.value if fact.known else None)
+            if not fact.known:
+                row.unknown[_camel(attr)] = fact.reason or "not set"
+        row.observed.sources["maxNumSeqs"] = launch.get("max-num-seqs").source.value
     row.desired, row.ready = w.replicas.value, w.ready_replicas.value
     a = w.autoscaler
     if not a.known:
         row.unknown["autoscaling"] = a.reason or "unknown"
     elif a.value.get("present"):
-        row.autoscaling = Autoscaling("HorizontalPodAutoscaler", a.value.get("minReplicas"), a.value.get("maxReplicas"))
+        kind = str(a.value.get("kind") or "HorizontalPodAutoscaler")
+        row.autoscaling = Autoscaling(kind, a.value.get("minReplicas"), a.value.get("maxReplicas"))
     row.created = meta.get("creationTimestamp") or None
     row.pods = [f"{w.namespace}/{p['name']}" for p in w.pods if p.get("name")]
     obs = _observed(w)

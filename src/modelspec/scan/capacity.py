@@ -18,14 +18,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..spec.accelerators import from_product_name
+from ..spec.accelerators import from_node_labels
 from .quantity import QuantityError, parse_quantity
 
 GPU_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu")
 MIG_PREFIX = "nvidia.com/mig-"
 DONE_PHASES = ("Succeeded", "Failed")
-# Node labels naming the GPU, most specific first (GPU Feature Discovery, GKE, AMD's labeller).
-GPU_LABELS = ("nvidia.com/gpu.product", "cloud.google.com/gke-accelerator", "amd.com/gpu.product-name")
 
 
 def is_gpu_resource(name: str) -> bool:
@@ -79,20 +77,17 @@ def pod_gpu_requests(pod: Mapping[str, Any]) -> dict[str, float]:
 
 
 def node_gpu_type(labels: Mapping[str, Any]) -> tuple[str | None, str | None]:
-    """(canonical type, the label value it came from) for a node, or (None, None)."""
-    memory = labels.get("nvidia.com/gpu.memory")
-    try:
-        memory_mib = float(memory) if memory is not None else None
-    except (TypeError, ValueError):
-        memory_mib = None
-    for key in GPU_LABELS:
-        value = labels.get(key)
-        if isinstance(value, str) and value:
-            gpu = from_product_name(value, memory_mib)
-            if gpu is not None:
-                return gpu.type, value
-            return None, value
-    return None, None
+    """(canonical type, the label value it came from) for a node, or (None, None).
+
+    Read through the one GPU-naming module (GFD, GKE, AMD, EKS/Karpenter, Azure, instance types).
+    """
+    found = from_node_labels({str(k): str(v) for k, v in labels.items() if isinstance(v, (str, int, float))})
+    if found is None:
+        return None, None
+    if found.gpu is None:
+        return None, found.product
+    # a MIG slice is not its parent GPU: named apart, so it is never priced as a whole one
+    return (f"{found.gpu.type} MIG {found.gpu.mig_profile}" if found.gpu.mig_profile else found.gpu.type), found.product
 
 
 @dataclass(slots=True)

@@ -9,64 +9,18 @@ the selector picked it. Facts are read from listings shared by every spec of the
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..spec.accelerators import from_product_name
-from . import vllm_args
-from .facts import Fact, Source
+from ..spec.models import ModelSpec
+from .detect import pick_server
+from .facts import Fact, Source, WorkloadFacts
 from .kube import KubeReader, Listing
+from .launch import Launch
 from .quantity import QuantityError, parse_quantity
 
 LABEL = "modelspec.piqc.ai/name"
 ANNOTATION = "modelspec.piqc.ai/spec"
-
-
-@dataclass(slots=True)
-class WorkloadFacts:
-    namespace: str
-    kind: str
-    name: str
-    replicas: Fact
-    ready_replicas: Fact
-    autoscaler: Fact  # {"minReplicas", "maxReplicas", "metrics"} or None when there is none
-    pods: list[dict[str, Any]]
-    container: dict[str, Any]
-    resources: dict[str, Fact]
-    env_names: Fact
-    probes: dict[str, Fact]
-    ports: Fact
-    launch: vllm_args.VllmLaunch
-    node_gpu: Fact  # {"product", "type", "memoryMiB", "count"}
-    http: dict[str, Fact] = field(default_factory=dict)
-
-    @property
-    def id(self) -> str:
-        return f"{self.namespace}/{self.kind}/{self.name}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "namespace": self.namespace,
-            "kind": self.kind,
-            "name": self.name,
-            "replicas": self.replicas.to_dict(),
-            "readyReplicas": self.ready_replicas.to_dict(),
-            "autoscaler": self.autoscaler.to_dict(),
-            "pods": self.pods,
-            "container": self.container,
-            "resources": {k: v.to_dict() for k, v in self.resources.items()},
-            "envNames": self.env_names.to_dict(),
-            "probes": {k: v.to_dict() for k, v in self.probes.items()},
-            "ports": self.ports.to_dict(),
-            "vllm": {"form": self.launch.form, **{k: v.to_dict() for k, v in self.launch.facts.items()}},
-            "nodeGpu": self.node_gpu.to_dict(),
-            "http": {_camel(k): v.to_dict() for k, v in self.http.items()},
-        }
-
-
-def _camel(key: str) -> str:
-    head, *rest = key.split("_")
-    return head + "".join(w.capitalize() for w in rest)
 
 
 def _labels(obj: dict[str, Any]) -> dict[str, str]:
@@ -106,15 +60,6 @@ def _matches(selector: dict[str, Any], labels: dict[str, str]) -> bool:
         if op == "DoesNotExist" and key in labels:
             return False
     return True
-
-
-def _vllm_container(pod_spec: dict[str, Any]) -> dict[str, Any]:
-    containers = pod_spec.get("containers") or []
-    for c in containers:
-        text = " ".join([c.get("image", ""), *(c.get("command") or []), *(c.get("args") or [])])
-        if "vllm" in text:
-            return dict(c)
-    return dict(containers[0]) if containers else {}
 
 
 def _quantity_fact(value: Any, unit: str) -> Fact:
@@ -165,8 +110,10 @@ def workload_facts(obj: dict[str, Any], kind: str, listings: dict[str, Listing] 
     spec = obj.get("spec") or {}
     status = obj.get("status") or {}
     pod_spec = _template(obj).get("spec") or {}
-    container = _vllm_container(pod_spec)
-    launch = vllm_args.parse(container.get("command"), container.get("args"), container.get("image", ""))
+    server = pick_server(pod_spec, _labels(_template(obj)))
+    container = server.container if server else {}
+    launch = server.detection.launch if server else Launch()
+    detection = {**server.detection.to_dict(), "sidecars": [list(s) for s in server.sidecars]} if server else {}
 
     pods_l = listings["pods"]
     pods = (
@@ -239,7 +186,7 @@ def workload_facts(obj: dict[str, Any], kind: str, listings: dict[str, Listing] 
     replicas = Fact(spec.get("replicas", 1), Source.K8S if "replicas" in spec else Source.DEFAULT)
     ready = Fact(status.get("readyReplicas", 0), Source.K8S)
     cont = {"name": container.get("name"), "image": container.get("image"), "launchForm": launch.form or None}
-    return WorkloadFacts(
+    facts = WorkloadFacts(
         ns,
         kind_name,
         name,
@@ -254,7 +201,9 @@ def workload_facts(obj: dict[str, Any], kind: str, listings: dict[str, Listing] 
         ports,
         launch,
         node_gpu,
+        detection=detection,
     )
+    return facts
 
 
 def _node_gpu(
@@ -338,7 +287,7 @@ def read_cluster(reader: KubeReader) -> dict[str, Listing]:
 
 
 def cluster(
-    specs: list[tuple[dict[str, Any], str | None]],
+    specs: list[tuple[ModelSpec, str | None]],
     reader: KubeReader,
     *,
     probe_http: bool = False,
@@ -347,8 +296,8 @@ def cluster(
 ) -> Any:
     """Scan the cluster for every (spec document, spec file) pair and return one DriftReport."""
     from ..validate.findings import Severity
-    from .drift import DriftFinding, DriftReport, Status
-    from .drift_cluster import rules
+    from .findings import DriftFinding, DriftReport, Status
+    from .rules import workload_findings
 
     listings = read_cluster(reader)
     index = Index(listings)
@@ -360,7 +309,7 @@ def cluster(
     use_selector = reader.label_selector is not None and len(specs) == 1
     workload_count = 0
     for doc, path in specs:
-        name = str(_spec_name(doc))
+        name = doc.metadata.name
         if not (listings["deployments"].ok or listings["statefulsets"].ok):
             reason = "; ".join(e for e in (listings["deployments"].error, listings["statefulsets"].error) if e)
             findings.append(
@@ -376,7 +325,7 @@ def cluster(
                 )
             )
             continue
-        claimed = ((doc.get("metadata") or {}).get("annotations") or {}).get(WORKLOAD_ANNOTATION)
+        claimed = (doc.metadata.annotations or {}).get(WORKLOAD_ANNOTATION)
         found = find_workloads(listings, name, path, use_selector, claimed)
         if not found:
             findings.append(
@@ -398,7 +347,7 @@ def cluster(
                 w.http = _probe_workload(w, probe_window_s)
             workload_count += 1
             facts["workloads"][w.id] = {"spec": name, **w.to_dict()}
-            findings.extend(rules(doc, w))
+            findings.extend(workload_findings(doc, w))
     target = {
         "scope": "cluster",
         "context": context,
@@ -406,14 +355,10 @@ def cluster(
         "selector": reader.label_selector,
         "specs": [p for _, p in specs],
         "workloads": workload_count,
-        "specName": ", ".join(str(_spec_name(d)) for d, _ in specs),
+        "specName": ", ".join(d.metadata.name for d, _ in specs),
     }
     report = DriftReport("cluster", target, facts, findings)
     return report, listings
-
-
-def _spec_name(doc: dict[str, Any]) -> Any:
-    return (doc.get("metadata") or {}).get("name")
 
 
 def _probe_workload(w: WorkloadFacts, window_s: float) -> dict[str, Fact]:
@@ -424,7 +369,7 @@ def _probe_workload(w: WorkloadFacts, window_s: float) -> dict[str, Fact]:
         return {"metrics": Fact.unknown(Source.VLLM_HTTP, "no ready pod with an IP to probe")}
     port = (
         w.launch.get("port").value
-        if w.launch.is_vllm and w.launch.get("port").known
+        if w.launch.is_server and w.launch.get("port").known
         else (w.ports.value[0] if w.ports.known and w.ports.value else 8000)
     )
     return probe(f"http://{ready[0]['podIP']}:{port}", window_s=window_s)

@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .launch import Launch
 
 
 class Source(str, Enum):
@@ -17,6 +20,7 @@ class Source(str, Enum):
     PSUTIL = "psutil"
     K8S = "k8s"
     VLLM_ARGS = "vllm-args"
+    LAUNCH_ARGS = "launch-args"  # another engine's command line or its env twins
     VLLM_HTTP = "vllm-http"
     DEFAULT = "default"
     INFERRED = "inferred"
@@ -29,6 +33,7 @@ CONFIDENCE = {
     Source.K8S: 0.9,
     Source.VLLM_HTTP: 0.9,
     Source.VLLM_ARGS: 0.8,
+    Source.LAUNCH_ARGS: 0.8,
     Source.INFERRED: 0.6,
     Source.DEFAULT: 0.5,
 }
@@ -145,3 +150,64 @@ class NodeFacts:
                 "cacheDir": self.cache_dir,
             },
         }
+
+
+@dataclass(slots=True)
+class WorkloadFacts:
+    """What one workload runs, read from its running pods (the template only when none runs).
+
+    A workload is a Deployment, StatefulSet, bare Pod, or a platform group (one LeaderWorkerSet,
+    InferenceService, KAITO Workspace …); ``pods_per_replica`` > 1 for multi-pod replicas.
+    """
+
+    namespace: str
+    kind: str
+    name: str
+    replicas: Fact
+    ready_replicas: Fact
+    autoscaler: Fact  # {"present", "kind", "name", "minReplicas", "maxReplicas", "metrics"}
+    pods: list[dict[str, Any]]
+    container: dict[str, Any]
+    resources: dict[str, Fact]
+    env_names: Fact
+    probes: dict[str, Fact]
+    ports: Fact
+    launch: Launch
+    node_gpu: Fact  # {"product", "type", "memoryMiB", "count", "label"}
+    http: dict[str, Fact] = field(default_factory=dict)
+    pods_per_replica: Fact = field(default_factory=lambda: Fact(1, Source.DEFAULT))
+    platform: str | None = None  # "LeaderWorkerSet", "KServe", "KAITO", … when a group label made it
+    notes: list[str] = field(default_factory=list)  # pods that differ from the template, …
+    detection: dict[str, Any] = field(default_factory=dict)  # engine evidence and sidecars
+
+    @property
+    def id(self) -> str:
+        return f"{self.namespace}/{self.kind}/{self.name}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "namespace": self.namespace,
+            "kind": self.kind,
+            "name": self.name,
+            "platform": self.platform,
+            "replicas": self.replicas.to_dict(),
+            "readyReplicas": self.ready_replicas.to_dict(),
+            "podsPerReplica": self.pods_per_replica.to_dict(),
+            "autoscaler": self.autoscaler.to_dict(),
+            "pods": self.pods,
+            "container": self.container,
+            "detection": self.detection,
+            "resources": {k: v.to_dict() for k, v in self.resources.items()},
+            "envNames": self.env_names.to_dict(),
+            "probes": {k: v.to_dict() for k, v in self.probes.items()},
+            "ports": self.ports.to_dict(),
+            "launch": self.launch.to_dict(),
+            "nodeGpu": self.node_gpu.to_dict(),
+            "http": {_camel(k): v.to_dict() for k, v in self.http.items()},
+            "notes": self.notes,
+        }
+
+
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(w.capitalize() for w in rest)

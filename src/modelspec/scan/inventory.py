@@ -475,21 +475,7 @@ def tokens_per_gpu_hour(row: WorkloadRow) -> None:
     row.tokens_per_gpu_hour = float(rate.value) * 3600.0 / per_replica
 
 
-# -- engines (interim: moves into scan/detect.py once the workload grouping lands) ----------------
-
-# engine -> (words in the image's repository name, words in the command line)
-_ENGINE_SIGNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "vllm": (("vllm",), ("vllm serve", "vllm.entrypoints")),
-    "sglang": (("sglang",), ("sglang.launch_server", "sglang serve")),
-    "tgi": (("text-generation-inference",), ("text-generation-launcher",)),
-    "triton": (("tritonserver", "triton"), ("tritonserver",)),
-    "llama.cpp": (("llama.cpp", "llama-cpp"), ("llama-server", "llama_cpp.server")),
-    "ollama": (("ollama",), ("ollama serve",)),
-    "kserve": (("huggingfaceserver", "kserve-"), ("huggingfaceserver",)),
-}
-_INFRA_IMAGES = ("k8s-device-plugin", "dcgm-exporter", "gpu-feature-discovery", "node-feature-discovery",
-                 "gpu-operator", "nvidia/driver", "container-toolkit", "k8s-mig-manager", "gpu-operator-validator",
-                 "k8s-driver-manager", "dcgm:", "amdgpu-dp", "rocm/k8s-device-plugin")
+# -- engines ---------------------------------------------------------------------------------------
 
 
 def image_version(image: str) -> str | None:
@@ -497,40 +483,6 @@ def image_version(image: str) -> str | None:
     ref = image.split("@", 1)[0]
     last = ref.rsplit("/", 1)[-1]
     return last.split(":", 1)[1] if ":" in last else None
-
-
-def detect_engine(container: Mapping[str, Any], pod_labels: Mapping[str, Any]) -> Engine | None:
-    """Which model server a container runs, with the evidence; None when none is recognised."""
-    image = str(container.get("image") or "")
-    repo = image.split("@", 1)[0].rsplit(":", 1)[0].lower() if ":" in image.rsplit("/", 1)[-1] else image.lower()
-    words = [str(w) for w in [*(container.get("command") or []), *(container.get("args") or [])]
-             if isinstance(w, (str, int))]
-    line = " ".join(words).lower()
-    for name, (image_words, command_words) in _ENGINE_SIGNS.items():
-        evidence = []
-        hit_image = next((w for w in image_words if w in repo), None)
-        hit_cmd = next((w for w in command_words if w in line), None)
-        if hit_cmd:
-            evidence.append(f"command runs `{hit_cmd}`")
-        if hit_image:
-            evidence.append(f"image {image}")
-        if evidence:
-            isvc = pod_labels.get("serving.kserve.io/inferenceservice")
-            if isvc:
-                evidence.append(f"label serving.kserve.io/inferenceservice={isvc}")
-            return Engine(name, image_version(image), tuple(evidence))
-    return None
-
-
-def is_gpu_infra(pod: Mapping[str, Any]) -> str | None:
-    """Why this pod is GPU infrastructure (device plugin, DCGM, GFD/NFD, operator), or None."""
-    spec = _obj(pod.get("spec"))
-    for c in [*(spec.get("containers") or []), *(spec.get("initContainers") or [])]:
-        image = str(_obj(c).get("image") or "").lower()
-        hit = next((w for w in _INFRA_IMAGES if w in image), None)
-        if hit:
-            return f"GPU infrastructure (image {image})"
-    return None
 
 
 # -- the whole inventory -------------------------------------------------------------------------
@@ -591,7 +543,9 @@ def _no_spec(row: WorkloadRow) -> Any:
 
 def _is_listed(row: WorkloadRow, template: Mapping[str, Any]) -> bool:
     """Inference workloads: a known server, or GPUs requested (never GPU infrastructure)."""
-    if is_gpu_infra({"spec": template}):
+    from .detect import gpu_infra
+
+    if gpu_infra(template):
         return False
     return row.engine.name != "unknown" or bool(row.accelerator.count) or row.accelerator.mig_profile is not None
 
@@ -645,16 +599,16 @@ def _probe_rows(
             list(pool.map(one, targets))
 
 
-def _metrics_ports(specs: list[tuple[dict[str, Any], str | None]], rows: list[Any]) -> dict[str, int]:
+def _metrics_ports(specs: list[tuple[Any, str | None]], rows: list[Any]) -> dict[str, int]:
     """Workload id -> the metrics port its claiming spec declares (``observability.metrics.port``)."""
     out: dict[str, int] = {}
-    by_name = {str(_obj(d.get("metadata")).get("name")): d for d, _ in specs}
+    by_name = {d.metadata.name: d for d, _ in specs}
     for row, _, _ in rows:
         doc = by_name.get(row.spec or "")
-        ops = _obj(_obj(doc.get("spec")).get("operations")) if doc else {}
-        port = _obj(_obj(ops.get("observability")).get("metrics")).get("port")
-        if isinstance(port, int):
-            out[row.id] = port
+        ops = doc.spec.operations if doc else None
+        metrics = ops.observability.metrics if ops and ops.observability else None
+        if metrics is not None and metrics.port is not None:
+            out[row.id] = metrics.port
     return out
 
 
@@ -694,7 +648,7 @@ def attach_drift(rows: list[WorkloadRow], report: Any) -> list[Any]:
 def inventory(
     reader: Any,
     *,
-    specs: list[tuple[dict[str, Any], str | None]] | None = None,
+    specs: list[tuple[Any, str | None]] | None = None,
     listings: dict[str, Any] | None = None,
     drift_report: Any = None,
     probe_http: bool = False,
@@ -705,7 +659,7 @@ def inventory(
 ) -> Inventory:
     """Every inference workload, the cluster's GPU capacity and cost, drift for the specs given.
 
-    ``reader`` is a :class:`~modelspec.scan.kube.KubeReader`; ``specs`` are (document, file)
+    ``reader`` is a :class:`~modelspec.scan.kube.KubeReader`; ``specs`` are (ModelSpec, file)
     pairs, checked by the cluster scanner (:func:`modelspec.scan.cluster.cluster`) on the same
     listings; ``catalog`` a GPU catalog file overriding the shipped prices. A caller that already
     ran the drift scan passes its ``drift_report`` and ``listings`` instead.
@@ -747,7 +701,7 @@ def inventory(
         "namespace": reader.namespace or "*",
         "selector": reader.label_selector,
         "specs": [p for _, p in specs],
-        "specName": ", ".join(str(_obj(d.get("metadata")).get("name")) for d, _ in specs) or None,
+        "specName": ", ".join(d.metadata.name for d, _ in specs) or None,
         **(drift_report.target if drift_report is not None else {}),
         "mode": "inventory+drift" if drift_report is not None else "inventory",
         "inventoryWorkloads": len(rows),

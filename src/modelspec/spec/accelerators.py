@@ -166,3 +166,118 @@ def same_type(declared: str, observed: str) -> bool:
     """True when two names denote the same accelerator type."""
     a, b = canonical_type(declared), canonical_type(observed)
     return a is not None and a == b
+
+
+# -- Kubernetes node labels and cloud instance types ------------------------------------------------
+# Sources: NVIDIA GPU Feature Discovery README; GKE "About GPUs"; Karpenter AWS/Azure labels; EKS
+# Auto Mode; AMD device plugin labeller; Intel device plugin labels; AWS/GCP/Azure instance-type
+# pages (see /work/shared/reference/k8s-serving-shapes.md §3–4).
+
+# GKE accelerator label values whose name alone would be ambiguous
+_GKE = {"nvidia-tesla-a100": "a100-40gb", "nvidia-a100-80gb": "a100-80gb", "nvidia-h100-mega-80gb": "h100"}
+
+# instance type (lower-case; a trailing size wildcard written as prefix) -> (type, GPUs per node)
+INSTANCE_TYPES: dict[str, tuple[str, int]] = {
+    # AWS
+    "p4d.24xlarge": ("a100-40gb", 8), "p4de.24xlarge": ("a100-80gb", 8),
+    "p5.48xlarge": ("h100", 8), "p5.4xlarge": ("h100", 1), "p5e.48xlarge": ("h200", 8),
+    "p5en.48xlarge": ("h200", 8), "p6-b200.48xlarge": ("b200", 8),
+    "g5.xlarge": ("a10g", 1), "g5.2xlarge": ("a10g", 1), "g5.4xlarge": ("a10g", 1), "g5.8xlarge": ("a10g", 1),
+    "g5.16xlarge": ("a10g", 1), "g5.12xlarge": ("a10g", 4), "g5.24xlarge": ("a10g", 4), "g5.48xlarge": ("a10g", 8),
+    "g6.xlarge": ("l4", 1), "g6.2xlarge": ("l4", 1), "g6.4xlarge": ("l4", 1), "g6.8xlarge": ("l4", 1),
+    "g6.16xlarge": ("l4", 1), "g6.12xlarge": ("l4", 4), "g6.24xlarge": ("l4", 4), "g6.48xlarge": ("l4", 8),
+    "g6e.xlarge": ("l40s", 1), "g6e.2xlarge": ("l40s", 1), "g6e.4xlarge": ("l40s", 1), "g6e.8xlarge": ("l40s", 1),
+    "g6e.16xlarge": ("l40s", 1), "g6e.12xlarge": ("l40s", 4), "g6e.24xlarge": ("l40s", 4),
+    "g6e.48xlarge": ("l40s", 8),
+    "g4dn.xlarge": ("t4", 1), "g4dn.2xlarge": ("t4", 1), "g4dn.4xlarge": ("t4", 1), "g4dn.8xlarge": ("t4", 1),
+    "g4dn.16xlarge": ("t4", 1), "g4dn.12xlarge": ("t4", 4), "g4dn.metal": ("t4", 8),
+    # GCP
+    "a2-highgpu-1g": ("a100-40gb", 1), "a2-highgpu-2g": ("a100-40gb", 2), "a2-highgpu-4g": ("a100-40gb", 4),
+    "a2-highgpu-8g": ("a100-40gb", 8), "a2-megagpu-16g": ("a100-40gb", 16),
+    "a2-ultragpu-1g": ("a100-80gb", 1), "a2-ultragpu-2g": ("a100-80gb", 2), "a2-ultragpu-4g": ("a100-80gb", 4),
+    "a2-ultragpu-8g": ("a100-80gb", 8), "a3-highgpu-8g": ("h100", 8), "a3-megagpu-8g": ("h100", 8),
+    "a3-ultragpu-8g": ("h200", 8), "a4-highgpu-8g": ("b200", 8),
+    "g2-standard-4": ("l4", 1), "g2-standard-8": ("l4", 1), "g2-standard-12": ("l4", 1), "g2-standard-16": ("l4", 1),
+    "g2-standard-32": ("l4", 1), "g2-standard-24": ("l4", 2), "g2-standard-48": ("l4", 4), "g2-standard-96": ("l4", 8),
+    # Azure
+    "standard_nd96asr_v4": ("a100-40gb", 8), "standard_nd96asr_a100_v4": ("a100-40gb", 8),
+    "standard_nd96amsr_a100_v4": ("a100-80gb", 8), "standard_nd96isr_h100_v5": ("h100", 8),
+    "standard_nd96isr_h200_v5": ("h200", 8), "standard_nc24ads_a100_v4": ("a100-80gb", 1),
+    "standard_nc48ads_a100_v4": ("a100-80gb", 2), "standard_nc96ads_a100_v4": ("a100-80gb", 4),
+    "standard_nc40ads_h100_v5": ("h100-nvl", 1), "standard_nc80adis_h100_v5": ("h100-nvl", 2),
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class NodeGpu:
+    """A node's GPU as its labels say, and which label said it."""
+
+    gpu: GpuName | None  # None: a GPU label was found but its value is not recognised
+    product: str  # the label's value
+    label: str  # e.g. "nvidia.com/gpu.product", "cloud.google.com/gke-accelerator"
+    count: int | None = None
+    memory_mib: float | None = None
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(str(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _mib(value: str | None) -> float | None:
+    """``81920`` (MiB) or AMD's ``192G``."""
+    if value is None:
+        return None
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([GM]?)i?B?\s*", str(value), re.IGNORECASE)
+    if not m:
+        return None
+    number = float(m.group(1))
+    return number * 1024 if m.group(2).upper() == "G" else number
+
+
+# (label with the GPU name, label with the count, label with memory per GPU), most specific first
+_NODE_LABELS = (
+    ("nvidia.com/gpu.product", "nvidia.com/gpu.count", "nvidia.com/gpu.memory"),
+    ("cloud.google.com/gke-accelerator", "cloud.google.com/gke-accelerator-count", None),
+    ("amd.com/gpu.product-name", None, "amd.com/gpu.vram"),
+    *(
+        (f"{p}/instance-gpu-name", f"{p}/instance-gpu-count", f"{p}/instance-gpu-memory")
+        for p in ("karpenter.k8s.aws", "eks.amazonaws.com")
+    ),
+    ("karpenter.azure.com/sku-gpu-name", "karpenter.azure.com/sku-gpu-count", None),
+    ("gpu.intel.com/product", "gpu.intel.com/device.count", None),
+    ("k8s.amazonaws.com/accelerator", None, None),
+)  # fmt: skip
+_INSTANCE_LABELS = ("node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type", "nvidia.com/gpu.machine")
+
+
+def from_node_labels(labels: dict[str, str]) -> NodeGpu | None:
+    """The GPU a Kubernetes node carries, from whichever platform's labels it has; ``None`` when
+    no GPU label and no known GPU instance type is present."""
+    for name_label, count_label, memory_label in _NODE_LABELS:
+        value = labels.get(name_label)
+        if not value:
+            continue
+        memory = _mib(labels.get(memory_label)) if memory_label else None
+        count = _int_or_none(labels.get(count_label)) if count_label else None
+        gpu = _gpu_from_label(value, memory)
+        return NodeGpu(gpu, value, name_label, count, memory)
+    for label in _INSTANCE_LABELS:
+        value = labels.get(label, "")
+        known = INSTANCE_TYPES.get(value.lower())
+        if known:
+            return NodeGpu(GpuName(known[0], KNOWN_TYPES[known[0]]), value, label, known[1])
+    return None
+
+
+def _gpu_from_label(value: str, memory_mib: float | None) -> GpuName | None:
+    if value.lower() in _GKE:
+        gpu_type = _GKE[value.lower()]
+        return GpuName(gpu_type, KNOWN_TYPES[gpu_type])
+    found = from_product_name(value, memory_mib)
+    if found is not None:
+        return found
+    canon = canonical_type(value)
+    return GpuName(canon, KNOWN_TYPES[canon]) if canon else None

@@ -1,10 +1,13 @@
 """A read-only fake Kubernetes API server for the real ``kubernetes`` client, on loopback.
 
 Serves recorded JSON lists (``fixtures/*.json``, real API shape) for pods, nodes, deployments,
-statefulsets and HPAs at their real paths, cluster-wide and per namespace. Honours
+statefulsets and HPAs at their real paths, cluster-wide and per namespace, plus the custom
+resources a test brings (LeaderWorkerSet, InferenceService, KAITO Workspace, KEDA ScaledObject,
+AIBrix PodAutoscaler, KubeAI Model), announced in ``/apis`` discovery only when present. Honours
 ``labelSelector`` (=, ==, !=, in, notin, exists, !exists), ``limit``/``continue`` paging (tokens
-can be expired on purpose: 410 Gone), and injects faults per resource: an HTTP status (403, 404,
-500…), a delay, or a dropped connection. Answers SelfSubjectAccessReview (the one POST) from a
+can be expired on purpose: 410 Gone), and injects faults per resource (or ``discovery``): an HTTP status (403, 404,
+500…), a delay, a dropped connection, a connection that never answers, a raw body of the wrong
+shape, or a continue token that never ends. Answers SelfSubjectAccessReview (the one POST) from a
 deny list. Counts every request, so tests and benchmarks can check how the client behaves.
 """
 
@@ -28,35 +31,41 @@ from ..loopback import running
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
-ROUTES = [
-    (re.compile(r"^/api/v1/(?:namespaces/(?P<ns>[^/]+)/)?pods$"), "pods", "PodList", "v1"),
-    (re.compile(r"^/api/v1/nodes$"), "nodes", "NodeList", "v1"),
-    (
-        re.compile(r"^/apis/apps/v1/(?:namespaces/(?P<ns>[^/]+)/)?deployments$"),
-        "deployments",
-        "DeploymentList",
-        "apps/v1",
-    ),
-    (
-        re.compile(r"^/apis/apps/v1/(?:namespaces/(?P<ns>[^/]+)/)?statefulsets$"),
-        "statefulsets",
-        "StatefulSetList",
-        "apps/v1",
-    ),
-    (
-        re.compile(r"^/apis/autoscaling/v2/(?:namespaces/(?P<ns>[^/]+)/)?horizontalpodautoscalers$"),
-        "horizontalpodautoscalers",
-        "HorizontalPodAutoscalerList",
-        "autoscaling/v2",
-    ),
-]
+# key -> (group, version, plural, list kind, namespaced); custom resources are served (and listed
+# in /apis discovery) only when the data has that key, like a cluster with the CRD installed.
+RESOURCES: dict[str, tuple[str, str, str, str, bool]] = {
+    "pods": ("", "v1", "pods", "PodList", True),
+    "nodes": ("", "v1", "nodes", "NodeList", False),
+    "deployments": ("apps", "v1", "deployments", "DeploymentList", True),
+    "statefulsets": ("apps", "v1", "statefulsets", "StatefulSetList", True),
+    "horizontalpodautoscalers": ("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscalerList", True),
+    "leaderworkersets": ("leaderworkerset.x-k8s.io", "v1", "leaderworkersets", "LeaderWorkerSetList", True),
+    "inferenceservices": ("serving.kserve.io", "v1beta1", "inferenceservices", "InferenceServiceList", True),
+    "workspaces": ("kaito.sh", "v1beta1", "workspaces", "WorkspaceList", True),
+    "scaledobjects": ("keda.sh", "v1alpha1", "scaledobjects", "ScaledObjectList", True),
+    "podautoscalers": ("autoscaling.aibrix.ai", "v1alpha1", "podautoscalers", "PodAutoscalerList", True),
+    "models": ("kubeai.org", "v1", "models", "ModelList", True),
+}
+CORE = ("pods", "nodes", "deployments", "statefulsets", "horizontalpodautoscalers")
+
+
+def _route(key: str) -> re.Pattern[str]:
+    group, version, plural, _, namespaced = RESOURCES[key]
+    base = f"/api/{version}" if not group else f"/apis/{re.escape(group)}/{version}"
+    ns = "(?:namespaces/(?P<ns>[^/]+)/)?" if namespaced else ""
+    return re.compile(f"^{base}/{ns}{plural}$")
+
+
+ROUTES = [(_route(k), k, RESOURCES[k][3], f"{RESOURCES[k][0]}/{RESOURCES[k][1]}".lstrip("/")) for k in RESOURCES]
 SSAR = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
 
 
 def load_fixtures(directory: Path = FIXTURES) -> dict[str, list[dict[str, Any]]]:
+    """``<kind>.json`` list files of a directory (the core kinds always, custom ones when present)."""
     return {
         kind: json.loads((directory / f"{kind}.json").read_text())["items"]
-        for kind in ("pods", "nodes", "deployments", "statefulsets", "horizontalpodautoscalers")
+        for kind in RESOURCES
+        if kind in CORE or (directory / f"{kind}.json").exists()
     }
 
 
@@ -65,6 +74,9 @@ class Fault:
     status: int | None = None  # answer this HTTP status
     delay: float = 0.0  # sleep before answering
     drop: bool = False  # close the connection without an answer
+    hang: float = 0.0  # accept, then send nothing (no status line, no headers) for this long
+    body: str | None = None  # answer 200 with this raw text instead of the list (wrong shapes)
+    endless: bool = False  # every page carries a continue token, forever
     times: int | None = None  # only the first N requests (None: always)
 
 
@@ -143,6 +155,10 @@ class _Handler(BaseHTTPRequestHandler):
                 if fault.times <= 0:
                     return False
                 fault.times -= 1
+        if fault.hang:
+            time.sleep(fault.hang)
+            self.close_connection = True
+            return True
         if fault.delay:
             time.sleep(fault.delay)
         if fault.drop:
@@ -152,6 +168,18 @@ class _Handler(BaseHTTPRequestHandler):
         if fault.status:
             self._status(fault.status, f"injected {fault.status} for {kind}")
             return True
+        if fault.body is not None:
+            data = fault.body.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return True
+        if fault.endless:
+            self._send(200, {"kind": "List", "apiVersion": "v1", "metadata": {"continue": f"again-{time.time_ns()}"},
+                             "items": []})  # fmt: skip
+            return True
         return False
 
     def do_GET(self) -> None:
@@ -160,9 +188,13 @@ class _Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.requests[url.path] += 1
             state.log.append(self.path)
+        if url.path == "/apis":
+            if not self._fault("discovery"):
+                self._send(200, _discovery(state.data))
+            return
         for pattern, kind, list_kind, api_version in ROUTES:
             m = pattern.match(url.path)
-            if not m:
+            if not m or (kind not in CORE and kind not in state.data):
                 continue
             if self._fault(kind):
                 return
@@ -210,6 +242,25 @@ class _Handler(BaseHTTPRequestHandler):
         self._status(403, "this fake API server is read-only")
 
     do_DELETE = do_PATCH = do_PUT
+
+
+def _discovery(data: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    groups: dict[str, set[str]] = {}
+    for key, (group, version, *_rest) in RESOURCES.items():
+        if group and (key in CORE or key in data):
+            groups.setdefault(group, set()).add(version)
+    return {
+        "kind": "APIGroupList",
+        "apiVersion": "v1",
+        "groups": [
+            {
+                "name": g,
+                "versions": [{"groupVersion": f"{g}/{v}", "version": v} for v in sorted(vs)],
+                "preferredVersion": {"groupVersion": f"{g}/{sorted(vs)[0]}", "version": sorted(vs)[0]},
+            }
+            for g, vs in sorted(groups.items())
+        ],
+    }
 
 
 class _Server(ThreadingHTTPServer):

@@ -1,0 +1,29 @@
+"""Redaction for scanner output: no credential may reach a report, a log line or an error.
+
+A stop-gap until the shared redactor lands: it reuses the validator's secret detectors
+(:mod:`modelspec.validate.secrets`) so the scanners and the validator agree on what a credential
+looks like.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..validate.secrets import looks_like_secret
+
+REDACTED = "<redacted>"
+_USERINFO = re.compile(r"(://)[^/\s@]+@")
+_SECRET_FLAG = re.compile(r"(api[-_]?key|token|secret|password|passwd|credential|auth)", re.IGNORECASE)
+
+
+def secret_flag(name: str) -> bool:
+    """Does a flag or variable name hold a credential (``--api-key``, ``--hf-token``, ``HF_TOKEN``)?"""
+    return bool(_SECRET_FLAG.search(name.lstrip("-")))
+
+
+def redact_text(text: str) -> str:
+    """``text`` with ``user:pass@`` userinfo removed and token-like values replaced."""
+    text = _USERINFO.sub(r"\1" + REDACTED + "@", text)
+    if looks_like_secret(text):
+        return REDACTED
+    return text
