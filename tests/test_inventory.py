@@ -24,7 +24,6 @@ import pytest
 import yaml
 
 import modelspec
-
 from modelspec.scan import inventory
 from modelspec.scan.kube import KubeReader, api_client
 
@@ -68,7 +67,8 @@ def corpus() -> dict[str, list[dict[str, Any]]]:
         "metadata": {"name": "triton-inference-server-5b6c7f889c-f54c6", "namespace": "default",
                      "labels": {"app": "triton-inference-server"}},
         "spec": {"containers": [{"name": "triton-server", "image": "triton_server:latest",
-                                 "resources": {"limits": {"nvidia.com/gpu": "1"}, "requests": {"nvidia.com/gpu": "1"}}}]},
+                                 "resources": {"limits": {"nvidia.com/gpu": "1"},
+                                               "requests": {"nvidia.com/gpu": "1"}}}]},
         "status": {"phase": "Pending", "conditions": [
             {"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": INSUFFICIENT}]},
     }
