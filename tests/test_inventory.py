@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -306,3 +307,41 @@ def test_probe_http_without_exporter_is_unknown_never_zero(tmp_path: Path) -> No
         assert "no DCGM exporter" in w["unknown"]["gpuUtilisation"]
     llama = by_id(out)["llm/Deployment/llama-3-70b-chat"]
     assert llama["http"]["metrics"]["value"] is None  # 10.1.0.11 is unreachable here: unknown, not disabled
+
+
+def _metrics_finding(data: dict[str, Any]) -> dict[str, Any]:
+    [f] = [f for f in data["findings"] if f["field"] == "/spec/operations/observability/metrics/enabled"
+           and f.get("workload") == "llm/Deployment/llama-3-70b-chat"]
+    return f
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])  # nothing listens there once the socket is closed
+
+
+def test_unreachable_pod_is_unknown_never_metrics_disabled(tmp_path: Path) -> None:
+    doc = yaml.safe_load((ROOT / "examples/08-full-production.modelspec.yaml").read_text())  # metrics enabled
+    doc["spec"]["operations"]["observability"]["metrics"]["port"] = _closed_port()
+    spec = tmp_path / "llama.modelspec.yaml"
+    spec.write_text(yaml.safe_dump(doc))
+    with cluster(tmp_path, _live_corpus(_closed_port(), [])) as (kc, _):
+        proc = run(kc, "--format", "json", "--spec", str(spec), "--probe-http", "--probe-window", "0",
+                   "--fail-on", "never")
+    f = _metrics_finding(report(proc))
+    assert (f["status"], f["severity"]) == ("unknown", "info") and "unreachable" in f["message"]
+
+
+def test_declared_metrics_port_is_where_metrics_are_read(tmp_path: Path) -> None:
+    doc = yaml.safe_load((ROOT / "examples/08-full-production.modelspec.yaml").read_text())
+    with serve_vllm() as api, serve_vllm() as metrics_srv:
+        doc["spec"]["operations"]["observability"]["metrics"]["port"] = metrics_srv.server_address[1]
+        spec = tmp_path / "llama.modelspec.yaml"
+        spec.write_text(yaml.safe_dump(doc))
+        with cluster(tmp_path, _live_corpus(api.server_address[1], [])) as (kc, _):
+            proc = run(kc, "--format", "json", "--spec", str(spec), "--probe-http", "--probe-window", "0.2",
+                       "--fail-on", "never")
+        assert metrics_srv.state.scrapes >= 2
+    f = _metrics_finding(report(proc))
+    assert f["status"] == "match"

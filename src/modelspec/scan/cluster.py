@@ -344,7 +344,7 @@ def cluster(
         for kind, obj in found:
             w = workload_facts(obj, kind, index)
             if probe_http:
-                w.http = _probe_workload(w, probe_window_s)
+                w.http = _probe_workload(w, probe_window_s, _metrics_port(doc))
             workload_count += 1
             facts["workloads"][w.id] = {"spec": name, **w.to_dict()}
             findings.extend(workload_findings(doc, w))
@@ -361,8 +361,16 @@ def cluster(
     return report, listings
 
 
-def _probe_workload(w: WorkloadFacts, window_s: float) -> dict[str, Fact]:
-    from .vllm_http import probe
+def _metrics_port(doc: ModelSpec) -> int | None:
+    ops = doc.spec.operations
+    metrics = ops.observability.metrics if ops and ops.observability else None
+    return metrics.port if metrics is not None else None
+
+
+def _probe_workload(w: WorkloadFacts, window_s: float, metrics_port: int | None = None) -> dict[str, Fact]:
+    """vLLM's endpoints on one ready pod (IPv6 in brackets); /metrics on the spec's metrics port if it
+    declares one."""
+    from .vllm_http import base_url, probe
 
     ready = [p for p in w.pods if p.get("ready") and p.get("podIP")]
     if not ready:
@@ -372,4 +380,6 @@ def _probe_workload(w: WorkloadFacts, window_s: float) -> dict[str, Fact]:
         if w.launch.is_server and w.launch.get("port").known
         else (w.ports.value[0] if w.ports.known and w.ports.value else 8000)
     )
-    return probe(f"http://{ready[0]['podIP']}:{port}", window_s=window_s)
+    ip = str(ready[0]["podIP"])
+    metrics_url = f"{base_url(ip, metrics_port)}/metrics" if metrics_port else None
+    return probe(base_url(ip, port), window_s=window_s, metrics_url=metrics_url)
