@@ -66,7 +66,9 @@ def corpus() -> dict[str, list[dict[str, Any]]]:
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {"name": "triton-inference-server-5b6c7f889c-f54c6", "namespace": "default",
-                     "labels": {"app": "triton-inference-server"}},
+                     "labels": {"app": "triton-inference-server", "pod-template-hash": "5b6c7f889c"},
+                     "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "controller": True,
+                                          "name": "triton-inference-server-5b6c7f889c", "uid": "uid-rs-triton"}]},
         "spec": {"containers": [{"name": "triton-server", "image": "triton_server:latest",
                                  "resources": {"limits": {"nvidia.com/gpu": "1"},
                                                "requests": {"nvidia.com/gpu": "1"}}}]},
@@ -109,9 +111,10 @@ def test_inventory_without_spec_lists_every_inference_workload(tmp_path: Path) -
     assert proc.returncode == 0 and data["findings"] == []
     w = by_id(data)
     assert set(w) == {
-        "llm/Deployment/llama-3-70b-chat", "llm/Deployment/mistral-7b", "kserve/Deployment/qwen-predictor",
-        "llm/StatefulSet/llm-d-decode", "research/Deployment/gpu-burn",
+        "llm/Deployment/llama-3-70b-chat", "llm/Deployment/mistral-7b", "kserve/InferenceService/qwen",
+        "llm/StatefulSet/llm-d-decode", "research/Deployment/gpu-burn", "default/ReplicaSet/triton-inference-server-5b6c7f889c",
     }  # nginx serves no model and holds no GPU; the device plugin is GPU infrastructure
+    assert w["default/ReplicaSet/triton-inference-server-5b6c7f889c"]["replicas"]["ready"] == 0  # only a pending pod
     llama = w["llm/Deployment/llama-3-70b-chat"]
     assert llama["engine"]["name"] == "vllm" and llama["engine"]["version"] == "v0.8.5"
     assert any("vllm serve" in e for e in llama["engine"]["evidence"])
@@ -124,7 +127,7 @@ def test_inventory_without_spec_lists_every_inference_workload(tmp_path: Path) -
     assert llama["gpuUtilisation"] is None and "gpuUtilisation" in llama["unknown"]  # never 0 without DCGM
     burn = w["research/Deployment/gpu-burn"]
     assert burn["engine"]["name"] == "unknown" and "requests GPUs" in burn["engine"]["evidence"][0]
-    qwen = w["kserve/Deployment/qwen-predictor"]
+    qwen = w["kserve/InferenceService/qwen"]
     assert qwen["maxModelLen"] is None and "MAX_MODEL_LEN" in qwen["unknown"]["maxModelLen"]
     c = data["cluster"]
     assert (c["allocatableGpus"], c["requestedGpus"], c["freeGpus"]) == (21, 10, 11)
@@ -171,7 +174,7 @@ def test_with_spec_drift_plus_no_spec_findings_fail_on_aware(tmp_path: Path) -> 
     no_spec = [f for f in data["findings"] if f["message"].startswith("no spec")]
     assert {f["workload"] for f in no_spec} == set(by_id(data)) - {"llm/Deployment/llama-3-70b-chat"}
     assert all((f["status"], f["severity"]) == ("missing", "warning") for f in no_spec)
-    assert data["summary"]["unclaimed"] == 4
+    assert data["summary"]["unclaimed"] == 5
     assert warn.returncode == 1
     assert "declared" in table.stdout and "no spec" in table.stdout  # drift table, then the inventory
 
@@ -210,28 +213,31 @@ def test_drafts_validate_and_round_trip_to_zero_drift(tmp_path: Path) -> None:
         first = _drafts(kc, out)
         assert first.returncode == 0, first.stderr
         files = sorted(out.glob("*.modelspec.yaml"))
-        assert [f.name for f in files] == [
-            "kserve.qwen-predictor.modelspec.yaml", "llm.llama-3-70b-chat.modelspec.yaml",
-            "llm.llm-d-decode.modelspec.yaml", "llm.mistral-7b.modelspec.yaml", "research.gpu-burn.modelspec.yaml",
+        names = {f.name: f for f in files}
+        assert sorted(names) == [
+            "default.triton-inference-server-5b6c7f889c.modelspec.yaml", "kserve.qwen.modelspec.yaml",
+            "llm.llama-3-70b-chat.modelspec.yaml", "llm.llm-d-decode.modelspec.yaml", "llm.mistral-7b.modelspec.yaml",
+            "research.gpu-burn.modelspec.yaml",
         ]
         specs = [a for f in files for a in ("--spec", str(f))]
         again = run(kc, "--format", "json", *specs)
-    text = files[1].read_text()
+    text = names["llm.llama-3-70b-chat.modelspec.yaml"].read_text()
     assert text.startswith("# DRAFT written by modelspec") and "observed at" in text
     assert SECRET not in text and "HF_TOKEN: <set in cluster>" in text
     doc = yaml.safe_load(text)
     assert doc["spec"]["runtime"]["accelerator"] == {"vendor": "nvidia", "type": "h100", "count": 4}
     assert doc["spec"]["runtime"]["batch"] == {"maxBatchSize": 128, "maxSequenceLengthTokens": 8192}
     assert doc["spec"]["operations"]["scaling"] == {"minReplicas": 2, "maxReplicas": 4}
-    mistral = yaml.safe_load(files[3].read_text())
+    mistral = yaml.safe_load(names["llm.mistral-7b.modelspec.yaml"].read_text())
     assert "maxBatchSize" not in mistral["spec"]["runtime"].get("batch", {})  # vLLM's default is not observed
     # every draft validates, except where vLLM's --max-model-len comes from a configMap (MS203): that value
     # was not observed, so it is left out and the CLI says a human must supply it
     verdicts = {f.name: modelspec.validate(str(f)) for f in files}
-    assert {n for n, r in verdicts.items() if not r.valid} == {"kserve.qwen-predictor.modelspec.yaml"}
-    assert [x.rule for d in verdicts["kserve.qwen-predictor.modelspec.yaml"].files for x in d.findings
-            if x.severity.value == "error"] == ["MS203"]
-    cli = subprocess.run([sys.executable, "-m", "modelspec", "validate", *[str(f) for f in files[1:]]],
+    errors = {n: [x.rule for d in r.files for x in d.findings if x.severity.value == "error"]
+              for n, r in verdicts.items() if not r.valid}
+    assert errors == {"kserve.qwen.modelspec.yaml": ["MS203"]}
+    valid = [str(f) for f in files if f.name not in errors]
+    cli = subprocess.run([sys.executable, "-m", "modelspec", "validate", *valid],
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert cli.returncode == 0, cli.stdout
     assert "needs a human" in first.stderr and "MS203" in first.stderr

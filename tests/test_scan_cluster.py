@@ -17,6 +17,8 @@ import pytest
 import yaml
 
 from .conftest import EXAMPLES, ROOT
+from modelspec.scan.kube import KINDS
+
 from .fakes.kube.server import Fault, State, load_fixtures, serve, write_kubeconfig
 from .fakes.vllm.server import serve_vllm
 
@@ -59,8 +61,9 @@ def test_three_launch_forms_matched_and_compared(tmp_path: Path) -> None:
         proc = run(kc, "--format", "json", specs=specs)
         assert proc.returncode == 1, proc.stderr
         report = report_of(proc)
-        # one list call per kind, whatever the number of pods or specs
-        assert sum(state.requests.values()) == 5 and set(state.requests.values()) == {1}
+        # one discovery call and one list call per kind, whatever the number of pods or specs
+        assert sum(state.requests.values()) == 6 and set(state.requests.values()) == {1}
+        assert "/apis" in state.requests
     assert report["target"]["workloads"] == 3
     llama = by_field(report, "llm/Deployment/llama-3-70b-chat")
     assert llama["/spec/operations/scaling/maxReplicas"][0]["status"] == "drift"
@@ -87,10 +90,13 @@ def test_namespace_selector_kserve_and_mig(tmp_path: Path) -> None:
     spec.write_text(yaml.safe_dump(doc))
     with cluster(tmp_path) as (kc, state):
         proc = run(kc, "--namespace", "kserve", "--selector", "app=qwen", "--format", "json", specs=(spec,))
-        assert any("labelSelector=app%3Dqwen" in p for p in state.log)
-        assert all("/namespaces/kserve/" in p for p in state.log if "nodes" not in p)
+        # the selector is matched client-side on pods AND workloads (an unlabelled Deployment whose
+        # pods carry the label is found); the namespace is applied by the server
+        assert not any("labelSelector" in p for p in state.log)
+        assert all("/namespaces/kserve/" in p for p in state.log if "nodes" not in p and p != "/apis")
     report = report_of(proc)
-    f = by_field(report, "kserve/Deployment/qwen-predictor")
+    # the predictor Deployment belongs to its InferenceService (label serving.kserve.io/inferenceservice)
+    f = by_field(report, "kserve/InferenceService/qwen")
     assert f["/spec/runtime/batch/maxSequenceLengthTokens"][0]["status"] == "unknown"
     assert "MAX_MODEL_LEN" in f["/spec/runtime/batch/maxSequenceLengthTokens"][0]["message"]
     assert f["/spec/runtime/accelerator/type"][0]["status"] == "drift"  # MIG slice, from the nodeSelector
@@ -221,7 +227,7 @@ def test_check_access_matrix(tmp_path: Path) -> None:
     with cluster(tmp_path, deny={("list", "horizontalpodautoscalers")}) as (kc, _):
         denied = run(kc, "--check-access", "--format", "json", specs=())
     rows = json.loads(denied.stdout)
-    assert denied.returncode == 1 and len(rows) == 15
+    assert denied.returncode == 1 and len(rows) == len(KINDS)  # only the list verb: nothing watches
     assert [r["allowed"] for r in rows if r["resource"].startswith("horizontal") and r["verb"] == "list"] == [False]
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from modelspec.spec.schema import committed_files
 from modelspec.scan.rules import rules_page
+from modelspec.spec.schema import committed_files
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -132,7 +132,16 @@ def scan_node(spec_path: str, fmt: str, fail_on: str, output: str | None, cache_
     show_default=True,
     help="Seconds between the two /metrics scrapes the p95 latency is computed from.",
 )
-@click.option("--timeout", type=click.FloatRange(0.1, 300.0), default=10.0, show_default=True, help="Per-call timeout.")
+@click.option(
+    "--timeout", type=click.FloatRange(0.1, 300.0), default=10.0, show_default=True, help="Per-request timeout (s)."
+)
+@click.option(
+    "--deadline",
+    type=click.FloatRange(0.5, 3600.0),
+    default=30.0,
+    show_default=True,
+    help="Total time for reading the cluster (s); what is not read by then is reported unknown.",
+)
 @click.option(
     "--page-size",
     type=click.IntRange(1, 10000),
@@ -169,6 +178,7 @@ def scan_cluster(
     probe_http: bool,
     probe_window: float,
     timeout: float,
+    deadline: float,
     page_size: int,
     fmt: str,
     fail_on: str,
@@ -183,9 +193,12 @@ def scan_cluster(
 
     Without --spec: what runs where, on which GPUs, at what (indicative) cost, and the cluster's GPU
     capacity. With --spec: the same, plus drift for the workloads the specs claim and a "no spec"
-    finding (warning) for the rest. Read-only: get/list on pods, nodes, deployments, statefulsets and
-    HPAs; never Secrets, never exec. Exit codes: 0 no finding at the --fail-on level, 1 findings,
-    2 nothing could be read or bad input.
+    finding (warning) for the rest.
+
+    Read-only: list on pods, nodes, deployments, statefulsets, HPAs and (when served) LeaderWorkerSets,
+    InferenceServices, KAITO Workspaces, KEDA ScaledObjects, AIBrix PodAutoscalers, KubeAI Models;
+    never Secrets, never exec. A kubeconfig `exec` credential plugin is run, as kubectl runs it.
+    Exit codes: 0 no finding at the --fail-on level, 1 findings, 2 nothing could be read or bad input.
     """
     from ..errors import SpecLoadError
     from ..scan.kube import KubeError, KubeReader, api_client
@@ -195,6 +208,10 @@ def scan_cluster(
     if emit_specs and not Path(emit_specs).is_dir():
         click.echo(f"error: --emit-specs: {emit_specs} is not a directory", err=True)
         sys.exit(2)
+    from ..scan.workloads import validate_selector
+
+    if selector is not None and (problem := validate_selector(selector)):
+        raise click.UsageError(f"--selector {selector!r}: {problem}")
     specs: list[tuple[ModelSpec, str | None]] = []
     if not check_access:
         from ..spec.api import load
@@ -210,25 +227,11 @@ def scan_cluster(
     except KubeError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    reader = KubeReader(api, namespace=namespace, label_selector=selector, timeout=timeout, page_size=page_size)
+    reader = KubeReader(
+        api, namespace=namespace, label_selector=selector, timeout=timeout, page_size=page_size, deadline=deadline
+    )
     if check_access:
-        from tabulate import tabulate
-
-        rows = reader.check_access()
-        if fmt == "json":
-            click.echo(json.dumps(rows, indent=2))
-        else:
-            click.echo(
-                tabulate(
-                    [
-                        [r["resource"], r["verb"], r["namespace"], "yes" if r["allowed"] else "NO", r["reason"]]
-                        for r in rows
-                    ],
-                    headers=["resource", "verb", "namespace", "allowed", "reason"],
-                )
-            )
-        errors = [r for r in rows if "HTTP" in r["reason"] or "unauthorized" in r["reason"]]
-        sys.exit(2 if errors and len(errors) == len(rows) else (0 if all(r["allowed"] for r in rows) else 1))
+        _check_access(reader, fmt)
     from ..resolve.catalog import CatalogError
     from ..scan.inventory import inventory
 
@@ -239,9 +242,10 @@ def scan_cluster(
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     listings = inv.facts["listings"]
-    failed = [lst["error"] for lst in listings.values() if lst["error"]]
-    if len(failed) == len(listings):
-        click.echo(f"error: nothing could be read from the cluster: {failed[0]}", err=True)
+    failed = [lst["error"] for lst in listings.values() if lst["error"] and lst.get("served", True)]
+    core = [k for k in ("pods", "nodes", "deployments", "statefulsets", "horizontalpodautoscalers") if k in listings]
+    if all(listings[k]["error"] for k in core):
+        click.echo(f"error: nothing could be read from the cluster: {listings['pods']['error']}", err=True)
         sys.exit(2)
     _emit_text(_render_inventory(inv, fmt, wide), output)
     for reason in failed:
@@ -251,3 +255,28 @@ def scan_cluster(
     sys.exit(inv.exit_code(fail_on))
 
 
+def _check_access(reader: Any, fmt: str) -> None:
+    """Print the access review and exit: 0 all allowed, 1 some denied, 2 server unreachable."""
+    from tabulate import tabulate
+
+    from ..scan.kube import KubeError
+
+    try:
+        rows = reader.check_access()
+    except KubeError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        click.echo(
+            tabulate(
+                [
+                    [r["resource"], r["verb"], r["namespace"], "yes" if r["allowed"] else "NO", r["reason"]]
+                    for r in rows
+                ],
+                headers=["resource", "verb", "namespace", "allowed", "reason"],
+            )
+        )
+    errors = [r for r in rows if "HTTP" in r["reason"] or "unauthorized" in r["reason"]]
+    sys.exit(2 if errors and len(errors) == len(rows) else (0 if all(r["allowed"] for r in rows) else 1))

@@ -5,7 +5,6 @@ Kept apart from :mod:`.inventory` so the typed rows do not depend on how workloa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from ..spec.accelerators import KNOWN_TYPES
@@ -34,11 +33,9 @@ def _engine(w: WorkloadFacts, gpus: bool) -> Engine:
 
 def _accelerator(w: WorkloadFacts) -> AcceleratorUse:
     g = w.node_gpu.value if w.node_gpu.known else {}
-    gpu = w.resources["gpu"]
+    gpu = w.resources.get("replicaGpu") or w.resources["gpu"]  # per replica: summed over a multi-pod replica
     gpu_type = g.get("type") if not g.get("mixed") else None
-    per_pod = int(gpu.value) if gpu.known and float(gpu.value).is_integer() and gpu.value >= 1 else None
-    pods = w.pods_per_replica.value if w.pods_per_replica.known else None
-    count = per_pod * int(pods) if per_pod is not None and isinstance(pods, int) and pods >= 1 else None
+    count = int(gpu.value) if gpu.known and float(gpu.value).is_integer() and gpu.value >= 1 else None
     vendor = KNOWN_TYPES.get(gpu_type or "") or ("nvidia" if gpu.known and "MIG" not in (gpu.unit or "") else None)
     product = g.get("product") if isinstance(g.get("product"), str) else None
     return AcceleratorUse(vendor, gpu_type, count, product, g.get("migProfile"))
@@ -80,11 +77,13 @@ def _camel(key: str) -> str:
     return head + "".join(w.capitalize() for w in rest)
 
 
-def row_from_facts(w: WorkloadFacts, obj: Mapping[str, Any]) -> WorkloadRow:
-    """One inventory row from the cluster scanner's facts about a Deployment or StatefulSet."""
-    meta = obj.get("metadata") or {}
+def row_from_facts(w: WorkloadFacts, workload: Any) -> WorkloadRow:
+    """One inventory row from the cluster scanner's facts about one workload (its main revision)."""
+    meta = (workload.obj or {}).get("metadata") or {}
+    if not meta.get("creationTimestamp") and workload.pods:
+        meta = min(((p.get("metadata") or {}) for p in workload.pods), key=lambda m: str(m.get("creationTimestamp")))
     acc = _accelerator(w)
-    row = WorkloadRow(w.namespace, w.kind, w.name, _engine(w, bool(acc.count)), None, acc)
+    row = WorkloadRow(workload.namespace, workload.kind, workload.name, _engine(w, bool(acc.count)), None, acc)
     launch = w.launch
     if launch.is_server:
         served = launch.get("served-model-name")
@@ -103,10 +102,12 @@ def row_from_facts(w: WorkloadFacts, obj: Mapping[str, Any]) -> WorkloadRow:
     if not a.known:
         row.unknown["autoscaling"] = a.reason or "unknown"
     elif a.value.get("present"):
-        kind = str(a.value.get("kind") or "HorizontalPodAutoscaler")
+        kind = {"HPA": "HorizontalPodAutoscaler"}.get(str(a.value.get("kind")), str(a.value.get("kind") or "HPA"))
         row.autoscaling = Autoscaling(kind, a.value.get("minReplicas"), a.value.get("maxReplicas"))
     row.created = meta.get("creationTimestamp") or None
     row.pods = [f"{w.namespace}/{p['name']}" for p in w.pods if p.get("name")]
+    if w.notes:
+        row.unknown.setdefault("notes", "; ".join(w.notes))
     obs = _observed(w)
     obs.sources.update(row.observed.sources)
     row.observed = obs

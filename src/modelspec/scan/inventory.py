@@ -541,30 +541,41 @@ def _no_spec(row: WorkloadRow) -> Any:
     )
 
 
-def _is_listed(row: WorkloadRow, template: Mapping[str, Any]) -> bool:
+def _is_listed(row: WorkloadRow, pod_spec: Mapping[str, Any], holds_gpus: bool) -> bool:
     """Inference workloads: a known server, or GPUs requested (never GPU infrastructure)."""
     from .detect import gpu_infra
 
-    if gpu_infra(template):
+    if gpu_infra(pod_spec):
         return False
-    return row.engine.name != "unknown" or bool(row.accelerator.count) or row.accelerator.mig_profile is not None
+    return row.engine.name != "unknown" or holds_gpus or bool(row.accelerator.count)
 
 
-def collect_rows(listings: dict[str, Any]) -> list[tuple[WorkloadRow, Any, dict[str, Any]]]:
-    """(row, workload facts, raw object) for every inference workload in the listings."""
+def collect_rows(listings: dict[str, Any], selector: str | None = None) -> list[tuple[WorkloadRow, Any, Any]]:
+    """(row, facts of its main revision, the workload) for every inference workload in the listings.
+
+    Workloads come from :func:`modelspec.scan.workloads.group` (pods by ownerReferences and platform
+    group labels: a LeaderWorkerSet group is one replica, listed once); facts from its running pods.
+    """
     from ._rows import row_from_facts
-    from .cluster import Index, workload_facts
+    from .cluster import selected
+    from .podfacts import context_of, read_workload
+    from .workloads import group
 
-    index = Index(listings)
+    ctx = context_of(listings)
     out = []
-    for kind in ("deployments", "statefulsets"):
-        for obj in listings[kind].items:
-            if not isinstance(obj, dict):
-                continue
-            w = workload_facts(obj, kind, index)
-            row = row_from_facts(w, obj)
-            if _is_listed(row, _obj(_obj(_obj(obj.get("spec")).get("template")).get("spec"))):
-                out.append((row, w, obj))
+    for w in group(listings):
+        if not selected(w, selector):
+            continue
+        revisions = read_workload(w, ctx)
+        row = row_from_facts(revisions[0], w)
+        if len(revisions) > 1:
+            row.unknown["revisions"] = "; ".join(revisions[0].notes[-1:]) or f"{len(revisions)} revisions run"
+        pod_spec = _obj((w.pods[0] if w.pods else w.template()).get("spec"))
+        holds = any(capacity.pod_gpu_requests(p) for p in w.pods) or bool(
+            capacity.pod_gpu_requests({"spec": _obj(w.template().get("spec"))})
+        )
+        if _is_listed(row, pod_spec, holds):
+            out.append((row, revisions[0], w))
     return out
 
 
@@ -676,7 +687,7 @@ def inventory(
                                          context=context)
     if listings is None:
         listings = reader.list_all()
-    rows = collect_rows(listings)
+    rows = collect_rows(listings, reader.label_selector)
     findings: list[Any] = []
     if drift_report is not None:
         findings = list(drift_report.findings)
@@ -707,6 +718,6 @@ def inventory(
         "inventoryWorkloads": len(rows),
     }
     facts = dict(drift_report.facts) if drift_report is not None else {}
-    facts["listings"] = {k: {"items": len(v.items), "error": v.error, "requests": v.requests}
+    facts["listings"] = {k: {"items": len(v.items), "error": v.error, "requests": v.requests, "served": v.served}
                          for k, v in listings.items()}
     return Inventory(target, summary, [r for r, _, _ in rows], findings, facts, drift=drift_report)

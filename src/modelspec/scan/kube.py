@@ -236,7 +236,7 @@ class KubeReader:
                     time.sleep(0.2)
                     continue
                 listing.error = _describe(kind.key, exc.status, exc.reason)
-                listing.served = exc.status != 404
+                listing.served = not (kind.custom and exc.status == 404)
                 return
             except TimeoutError as exc:
                 listing.error = f"{kind.key}: {_one_line(exc)}"

@@ -82,11 +82,36 @@ def deployment(
     }
 
 
-def pod(name: str, ns: str, app: str, node: str, container: dict[str, Any], ip: str) -> dict[str, Any]:
+def pod(
+    name: str,
+    ns: str,
+    app: str,
+    node: str,
+    container: dict[str, Any],
+    ip: str,
+    owner: tuple[str, str] | None = None,
+    labels: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """A controller-created pod: template labels plus the controller's revision label, and the
+    controller ownerReference (ReplicaSet ``<deployment>-<hash>`` or StatefulSet)."""
+    extra = dict(labels or {})
+    metadata = meta(name, ns, {"app": app, **extra})
+    if owner is not None:
+        kind, owner_name = owner
+        if kind == "ReplicaSet":
+            metadata["labels"]["pod-template-hash"] = owner_name.rsplit("-", 1)[1]
+        else:
+            metadata["labels"]["controller-revision-hash"] = f"{owner_name}-6b8f7c9d4"
+            metadata["labels"]["statefulset.kubernetes.io/pod-name"] = name
+        api = "apps/v1"
+        metadata["ownerReferences"] = [
+            {"apiVersion": api, "kind": kind, "name": owner_name, "uid": f"uid-{owner_name}", "controller": True,
+             "blockOwnerDeletion": True}
+        ]  # fmt: skip
     return {
         "apiVersion": "v1",
         "kind": "Pod",
-        "metadata": meta(name, ns, {"app": app}),
+        "metadata": metadata,
         "spec": {"nodeName": node, "containers": [container]},
         "status": {
             "phase": "Running",
@@ -250,11 +275,15 @@ def main() -> None:
         )
     ]
     pods = [
-        pod("llama-3-70b-chat-7d9f8-abcde", "llm", "llama70b", "gpu-node-1", LLAMA, "10.1.0.11"),
-        pod("llama-3-70b-chat-7d9f8-fghij", "llm", "llama70b", "gpu-node-2", LLAMA, "10.1.0.12"),
-        pod("mistral-7b-5c6d7-klmno", "llm", "mistral", "l4-node-1", MISTRAL, "10.1.1.5"),
-        pod("llm-d-decode-0", "llm", "llmd", "l40s-node-1", LLMD, "10.1.2.7"),
-        pod("web-1", "default", "web", "cpu-node-1", NGINX, "10.1.3.1"),
+        *(
+            pod(f"llama-3-70b-chat-7d9f8-{s}", "llm", "llama70b", node, LLAMA, ip, ("ReplicaSet", "llama-3-70b-chat-7d9f8"),
+                {"modelspec.piqc.ai/name": "llama-3-70b-chat"})  # fmt: skip
+            for s, node, ip in (("abcde", "gpu-node-1", "10.1.0.11"), ("fghij", "gpu-node-2", "10.1.0.12"))
+        ),
+        pod("mistral-7b-5c6d7-klmno", "llm", "mistral", "l4-node-1", MISTRAL, "10.1.1.5", ("ReplicaSet", "mistral-7b-5c6d7")),
+        pod("llm-d-decode-0", "llm", "llmd", "l40s-node-1", LLMD, "10.1.2.7", ("StatefulSet", "llm-d-decode"),
+            {"modelspec.piqc.ai/name": "llama-3-8b-chat"}),  # fmt: skip
+        pod("web-1", "default", "web", "cpu-node-1", NGINX, "10.1.3.1", ("ReplicaSet", "web-55d4c")),
     ]
     nodes = [
         node("gpu-node-1", gfd("NVIDIA-H100-80GB-HBM3", 81559, 8), "8"),

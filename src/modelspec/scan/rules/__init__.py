@@ -12,7 +12,6 @@ from . import node as _node
 from .base import CLUSTER_RULES, NODE_RULES, DriftRule, cluster_rule, node_rule, render_table
 
 __all__ = [
-    "rules_page",
     "CLUSTER_RULES",
     "NODE_RULES",
     "DriftRule",
@@ -20,6 +19,7 @@ __all__ = [
     "node_findings",
     "node_rule",
     "render_table",
+    "rules_page",
     "workload_findings",
 ]
 _LOADED = (_cluster, _node)

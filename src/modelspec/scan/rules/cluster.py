@@ -32,22 +32,17 @@ _E, _W = Severity.ERROR, Severity.WARNING
 def _gpu_limit(spec: ModelSpec, w: WorkloadFacts) -> Iterator[DriftFinding]:
     count = spec.spec.runtime.accelerator.count
     gpu, pods = w.resources["gpu"], w.pods_per_replica
+    per_replica = w.resources.get("replicaGpu", gpu)
     pointer = f"{_ACC}/count"
-    if not gpu.known:
-        yield unknown(pointer, count, gpu.source.value, f"GPU limit: {gpu.reason}")
+    if not per_replica.known:
+        yield unknown(pointer, count, per_replica.source.value, f"GPU limit: {per_replica.reason}")
         return
-    per_replica = float(gpu.value) * int(pods.value or 1)
-    shown = int(per_replica) if per_replica.is_integer() else per_replica
-    how = f"GPU limit {gpu.value}" + (f" × {pods.value} pods per replica" if pods.value and pods.value > 1 else "")
-    yield verdict(
-        pointer,
-        count,
-        shown,
-        per_replica == float(count),
-        _E,
-        "k8s",
-        f"{how} = {shown} per replica" + ("" if per_replica == count else f", spec declares {count}"),
+    multi = isinstance(pods.value, int) and pods.value > 1
+    how = f"GPU limit {gpu.value}" + (
+        f" per pod, {per_replica.value} over {pods.value} pods per replica" if multi else ""
     )
+    ok = float(per_replica.value) == float(count)
+    yield verdict(pointer, count, per_replica.value, ok, _E, "k8s", how + ("" if ok else f", spec declares {count}"))
 
 
 @cluster_rule(
