@@ -112,7 +112,8 @@ def test_inventory_without_spec_lists_every_inference_workload(tmp_path: Path) -
     w = by_id(data)
     assert set(w) == {
         "llm/Deployment/llama-3-70b-chat", "llm/Deployment/mistral-7b", "kserve/InferenceService/qwen",
-        "llm/StatefulSet/llm-d-decode", "research/Deployment/gpu-burn", "default/ReplicaSet/triton-inference-server-5b6c7f889c",
+        "llm/StatefulSet/llm-d-decode", "research/Deployment/gpu-burn",
+        "default/ReplicaSet/triton-inference-server-5b6c7f889c",
     }  # nginx serves no model and holds no GPU; the device plugin is GPU infrastructure
     assert w["default/ReplicaSet/triton-inference-server-5b6c7f889c"]["replicas"]["ready"] == 0  # only a pending pod
     llama = w["llm/Deployment/llama-3-70b-chat"]
