@@ -102,5 +102,3 @@ def gpus(catalog_file: str | None, fmt: str) -> None:
         click.echo(json.dumps([asdict(g) for g in catalog.values()], indent=2))
     else:
         click.echo(render_gpus(catalog), nl=False)
-
-

@@ -26,6 +26,8 @@ def render(report: Report, **_: object) -> str:
             hint = f" ({f.hint})" if f.hint else ""
             lines.append(f"::{_LEVEL[f.severity.value]} {','.join(props)}::{_data(f.message + hint)}")
     s = report.summary()
-    lines.append(f"modelspec: {s['files']} documents, {s['valid']} valid, {s['invalid']} invalid, "
-                 f"{s['errors']} errors, {s['warnings']} warnings")
+    lines.append(
+        f"modelspec: {s['files']} documents, {s['valid']} valid, {s['invalid']} invalid, "
+        f"{s['errors']} errors, {s['warnings']} warnings"
+    )
     return "\n".join(lines) + "\n"

@@ -1,8 +1,8 @@
 """Scan report as Prometheus text exposition, for node-exporter's textfile collector.
 
-    modelspec_drift{spec="…",scope="node",field="/spec/runtime/accelerator/type",status="match",severity="info"} 1
-    modelspec_scan_coverage{spec="…",scope="node"} 0.875
-    modelspec_scan_findings{spec="…",scope="node",status="drift"} 1
+modelspec_drift{spec="…",scope="node",field="/spec/runtime/accelerator/type",status="match",severity="info"} 1
+modelspec_scan_coverage{spec="…",scope="node"} 0.875
+modelspec_scan_findings{spec="…",scope="node",status="drift"} 1
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ def render(report: DriftReport) -> str:
     ]
     for f in report.findings:
         workload = f',workload="{_label(f.workload)}"' if f.workload else ""
-        lines.append(f'modelspec_drift{{{base}{workload},field="{_label(f.field)}",status="{f.status.value}",'
-                     f'severity="{f.severity.value}",source="{_label(f.source)}"}} 1')
+        lines.append(
+            f'modelspec_drift{{{base}{workload},field="{_label(f.field)}",status="{f.status.value}",'
+            f'severity="{f.severity.value}",source="{_label(f.source)}"}} 1'
+        )
     s = report.summary()
     lines += [
         "# HELP modelspec_scan_coverage Share of declared observable fields that could be verified (0-1).",

@@ -12,7 +12,9 @@ from ..resolve.engine import Resolution
 def _row(c: Any) -> list[Any]:
     mem, est = c.memory, c.estimate
     return [
-        c.gpu.type, c.count, c.variant.name,
+        c.gpu.type,
+        c.count,
+        c.variant.name,
         f"{mem.weight_bytes_per_gpu / GIB:.1f}" if mem else "-",
         f"{max(0, mem.kv_cache_bytes) / GIB:.1f}" if mem else "-",
         f"{mem.kv_tokens:,}" if mem else "-",
@@ -25,8 +27,20 @@ def _row(c: Any) -> list[Any]:
     ]
 
 
-HEADERS = ["gpu", "count", "variant", "weights GiB/GPU", "KV GiB/GPU", "KV tokens", "max batch", "est. ms/token",
-           "est. tok/s", "$/h", "$/1k tok", "verdict"]
+HEADERS = [
+    "gpu",
+    "count",
+    "variant",
+    "weights GiB/GPU",
+    "KV GiB/GPU",
+    "KV tokens",
+    "max batch",
+    "est. ms/token",
+    "est. tok/s",
+    "$/h",
+    "$/1k tok",
+    "verdict",
+]
 
 
 def render_table(res: Resolution, limit: int = 15) -> str:
@@ -35,14 +49,20 @@ def render_table(res: Resolution, limit: int = 15) -> str:
     lines: list[str] = []
     m = res.model_dict()
     est = " (estimated)" if m["estimated"] else ""
-    lines.append(f"model: {m['parameterCount'] / 1e9:.2f}B parameters{est}, {m['numLayers']} layers, "
-                 f"KV {m['kvBytesPerTokenTp1Bf16']:,} B/token (bf16, TP 1); source: {m['source']}")
-    lines.append(f"sequence length {res.max_len:,}; objective: {res.objective}; "
-                 f"targets: {', '.join(f'{k}={v:g}' for k, v in res.targets.items()) or 'none'}")
+    lines.append(
+        f"model: {m['parameterCount'] / 1e9:.2f}B parameters{est}, {m['numLayers']} layers, "
+        f"KV {m['kvBytesPerTokenTp1Bf16']:,} B/token (bf16, TP 1); source: {m['source']}"
+    )
+    lines.append(
+        f"sequence length {res.max_len:,}; objective: {res.objective}; "
+        f"targets: {', '.join(f'{k}={v:g}' for k, v in res.targets.items()) or 'none'}"
+    )
     chosen = res.chosen
     if chosen is not None:
-        lines.append(f"chosen: {chosen.count} × {chosen.gpu.type}, {chosen.variant.name}, maxBatchSize "
-                     f"{chosen.max_batch} — {chosen.reason}")
+        lines.append(
+            f"chosen: {chosen.count} × {chosen.gpu.type}, {chosen.variant.name}, maxBatchSize "
+            f"{chosen.max_batch} — {chosen.reason}"
+        )
     else:
         lines.append("no candidate fits; closest misses below")
     fitting = [c for c in res.candidates if c.fits]
@@ -76,10 +96,40 @@ def render_yaml(res: Resolution) -> str:
 def render_gpus(catalog: dict[str, Gpu]) -> str:
     from tabulate import tabulate
 
-    rows = [[g.type, g.vendor, g.name, f"{g.memory_gb:g}", f"{g.usable_gib:g}", f"{g.bandwidth_gbs:g}",
-             f"{g.bf16_tflops:g}" if g.bf16_tflops else "-", f"{g.fp8_tflops:g}" if g.fp8_tflops else "-",
-             f"{g.interconnect} {g.interconnect_gbs:g}", g.gpus_per_node, f"{g.price_per_hour:.2f}"]
-            for g in sorted(catalog.values(), key=lambda g: (g.vendor, g.usable_gib))]
-    return tabulate(rows, headers=["type", "vendor", "name", "GB", "usable GiB", "GB/s", "bf16 TF", "fp8 TF",
-                                   "interconnect GB/s", "per node", "$/h"], tablefmt="simple",
-                    disable_numparse=True) + "\n"
+    rows = [
+        [
+            g.type,
+            g.vendor,
+            g.name,
+            f"{g.memory_gb:g}",
+            f"{g.usable_gib:g}",
+            f"{g.bandwidth_gbs:g}",
+            f"{g.bf16_tflops:g}" if g.bf16_tflops else "-",
+            f"{g.fp8_tflops:g}" if g.fp8_tflops else "-",
+            f"{g.interconnect} {g.interconnect_gbs:g}",
+            g.gpus_per_node,
+            f"{g.price_per_hour:.2f}",
+        ]
+        for g in sorted(catalog.values(), key=lambda g: (g.vendor, g.usable_gib))
+    ]
+    return (
+        tabulate(
+            rows,
+            headers=[
+                "type",
+                "vendor",
+                "name",
+                "GB",
+                "usable GiB",
+                "GB/s",
+                "bf16 TF",
+                "fp8 TF",
+                "interconnect GB/s",
+                "per node",
+                "$/h",
+            ],
+            tablefmt="simple",
+            disable_numparse=True,
+        )
+        + "\n"
+    )

@@ -35,21 +35,31 @@ def render(report: Report, **_: object) -> str:
         for f in doc.findings:
             region = {"startLine": f.line or 1, "startColumn": f.column or 1}
             text = f.message + (f" ({f.hint})" if f.hint else "")
-            results.append({
-                "ruleId": f.rule,
-                "ruleIndex": index[f.rule],
-                "level": _LEVEL[f.severity.value],
-                "message": {"text": text},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}}],
-                "properties": {"jsonPointer": f.path, "document": doc.document},
-            })
+            results.append(
+                {
+                    "ruleId": f.rule,
+                    "ruleIndex": index[f.rule],
+                    "level": _LEVEL[f.severity.value],
+                    "message": {"text": text},
+                    "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}}],
+                    "properties": {"jsonPointer": f.path, "document": doc.document},
+                }
+            )
     sarif = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "modelspec", "version": __version__,
-                                "informationUri": "https://github.com/piqc/modelspec", "rules": rules}},
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "modelspec",
+                        "version": __version__,
+                        "informationUri": "https://github.com/piqc/modelspec",
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
     }
     return json.dumps(sarif, indent=2) + "\n"

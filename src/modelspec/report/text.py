@@ -21,12 +21,18 @@ def render(report: Report, *, quiet: bool = False, strict: bool = False) -> str:
     s = report.summary()
     from tabulate import tabulate
 
-    table = tabulate([[s["files"], s["valid"], s["invalid"], s["errors"], s["warnings"]]],
-                     headers=["documents", "valid", "invalid", "errors", "warnings"], tablefmt="simple")
+    table = tabulate(
+        [[s["files"], s["valid"], s["invalid"], s["errors"], s["warnings"]]],
+        headers=["documents", "valid", "invalid", "errors", "warnings"],
+        tablefmt="simple",
+    )
     if lines:
         lines.append("")
-    verdict = "all valid" if report.passed(strict) else ("failed: warnings count as errors (--strict)"
-                                                          if report.valid else "some documents are invalid")
+    verdict = (
+        "all valid"
+        if report.passed(strict)
+        else ("failed: warnings count as errors (--strict)" if report.valid else "some documents are invalid")
+    )
     lines.append(table)
     lines.append(verdict)
     return "\n".join(lines) + "\n"

@@ -86,10 +86,14 @@ class Architecture:
         lm_head = 0 if self.tie_embeddings else self.vocab_size * h
         if self.is_mla:
             qk = self.qk_nope_head_dim + self.qk_rope_head_dim
-            q = (h * self.q_lora_rank + self.q_lora_rank * self.num_heads * qk) if self.q_lora_rank \
+            q = (
+                (h * self.q_lora_rank + self.q_lora_rank * self.num_heads * qk)
+                if self.q_lora_rank
                 else h * self.num_heads * qk
+            )
             kv = h * (self.kv_lora_rank + self.qk_rope_head_dim) + self.kv_lora_rank * self.num_heads * (
-                self.qk_nope_head_dim + self.v_head_dim)
+                self.qk_nope_head_dim + self.v_head_dim
+            )
             o = self.num_heads * self.v_head_dim * h
             attn = q + kv + o
             attn_norms = self.kv_lora_rank + (self.q_lora_rank or 0)
@@ -169,8 +173,16 @@ def from_hf_config(cfg: dict[str, Any], source: str = "config.json") -> Architec
     hidden = _int(cfg, "hidden_size", "n_embd", "d_model")
     heads = _int(cfg, "num_attention_heads", "n_head")
     vocab = _int(cfg, "vocab_size")
-    missing = [n for n, v in (("num_hidden_layers", layers), ("hidden_size", hidden),
-                              ("num_attention_heads", heads), ("vocab_size", vocab)) if v is None]
+    missing = [
+        n
+        for n, v in (
+            ("num_hidden_layers", layers),
+            ("hidden_size", hidden),
+            ("num_attention_heads", heads),
+            ("vocab_size", vocab),
+        )
+        if v is None
+    ]
     if missing:
         raise ArchitectureError(f"{source}: missing {', '.join(missing)} (is this a transformer config.json?)")
     assert layers and hidden and heads and vocab
@@ -186,19 +198,28 @@ def from_hf_config(cfg: dict[str, Any], source: str = "config.json") -> Architec
         use_sliding = False  # qwen2 configs carry a window that is off unless use_sliding_window
     kv_lora = _int(cfg, "kv_lora_rank", default=0) or 0
     return Architecture(
-        num_layers=layers, hidden_size=hidden, num_heads=heads, num_kv_heads=kv_heads, head_dim=head_dim,
-        intermediate_size=inter, vocab_size=vocab, model_type=model_type,
+        num_layers=layers,
+        hidden_size=hidden,
+        num_heads=heads,
+        num_kv_heads=kv_heads,
+        head_dim=head_dim,
+        intermediate_size=inter,
+        vocab_size=vocab,
+        model_type=model_type,
         tie_embeddings=bool(cfg.get("tie_word_embeddings", model_type in ("gemma", "gemma2", "gemma3"))),
         attention_bias=bool(cfg.get("attention_bias", model_type in ("qwen2", "qwen2_moe"))),
-        num_experts=experts if experts > 1 else 0, experts_per_token=per_tok if experts > 1 else 0,
+        num_experts=experts if experts > 1 else 0,
+        experts_per_token=per_tok if experts > 1 else 0,
         moe_intermediate_size=_int(cfg, "moe_intermediate_size", default=0) or 0,
         shared_experts=_int(cfg, "n_shared_experts", default=0) or 0,
         first_dense_layers=_int(cfg, "first_k_dense_replace", default=0) or 0,
-        kv_lora_rank=kv_lora, q_lora_rank=_int(cfg, "q_lora_rank", default=0) or 0,
+        kv_lora_rank=kv_lora,
+        q_lora_rank=_int(cfg, "q_lora_rank", default=0) or 0,
         qk_rope_head_dim=_int(cfg, "qk_rope_head_dim", default=0) or 0,
         qk_nope_head_dim=_int(cfg, "qk_nope_head_dim", default=0) or 0,
         v_head_dim=_int(cfg, "v_head_dim", default=0) or 0,
-        sliding_window=sliding if use_sliding else None, sliding_window_layers=sliding_layers,
+        sliding_window=sliding if use_sliding else None,
+        sliding_window_layers=sliding_layers,
         max_position_embeddings=_int(cfg, "max_position_embeddings", "n_positions"),
         torch_dtype=str(cfg["torch_dtype"]) if isinstance(cfg.get("torch_dtype"), str) else None,
         source=source,
@@ -206,11 +227,20 @@ def from_hf_config(cfg: dict[str, Any], source: str = "config.json") -> Architec
 
 
 _SPEC_TO_HF = {
-    "numLayers": "num_hidden_layers", "hiddenSize": "hidden_size", "numAttentionHeads": "num_attention_heads",
-    "numKeyValueHeads": "num_key_value_heads", "headDim": "head_dim", "intermediateSize": "intermediate_size",
-    "vocabSize": "vocab_size", "tieWordEmbeddings": "tie_word_embeddings", "numExperts": "num_local_experts",
-    "numExpertsPerToken": "num_experts_per_tok", "kvLoraRank": "kv_lora_rank", "qkRopeHeadDim": "qk_rope_head_dim",
-    "slidingWindow": "sliding_window", "maxPositionEmbeddings": "max_position_embeddings",
+    "numLayers": "num_hidden_layers",
+    "hiddenSize": "hidden_size",
+    "numAttentionHeads": "num_attention_heads",
+    "numKeyValueHeads": "num_key_value_heads",
+    "headDim": "head_dim",
+    "intermediateSize": "intermediate_size",
+    "vocabSize": "vocab_size",
+    "tieWordEmbeddings": "tie_word_embeddings",
+    "numExperts": "num_local_experts",
+    "numExpertsPerToken": "num_experts_per_tok",
+    "kvLoraRank": "kv_lora_rank",
+    "qkRopeHeadDim": "qk_rope_head_dim",
+    "slidingWindow": "sliding_window",
+    "maxPositionEmbeddings": "max_position_embeddings",
 }
 
 _STRUCTURAL = ("numLayers", "hiddenSize", "numAttentionHeads", "vocabSize")
@@ -230,17 +260,27 @@ def from_spec_block(block: dict[str, Any], model_id: str = "") -> Architecture:
     if isinstance(declared, int):
         missing = tuple(k for k in _STRUCTURAL if block.get(k) is None)
         return estimate_from_parameters(declared, "spec parameterCount", missing=missing, partial=block)
-    raise ArchitectureError("spec architecture needs numLayers, hiddenSize, numAttentionHeads and vocabSize, "
-                            "or parameterCount")
+    raise ArchitectureError(
+        "spec architecture needs numLayers, hiddenSize, numAttentionHeads and vocabSize, or parameterCount"
+    )
 
 
 # (max params, layers, hidden) for dense llama-style models: what a count alone suggests
-_SHAPES = [(1.5e9, 16, 2048), (4e9, 28, 3072), (10e9, 32, 4096), (16e9, 40, 5120), (40e9, 48, 6144),
-           (80e9, 80, 8192), (150e9, 96, 12288), (math.inf, 126, 16384)]
+_SHAPES = [
+    (1.5e9, 16, 2048),
+    (4e9, 28, 3072),
+    (10e9, 32, 4096),
+    (16e9, 40, 5120),
+    (40e9, 48, 6144),
+    (80e9, 80, 8192),
+    (150e9, 96, 12288),
+    (math.inf, 126, 16384),
+]
 
 
-def estimate_from_parameters(count: int, source: str, *, missing: tuple[str, ...] = (),
-                             partial: dict[str, Any] | None = None) -> Architecture:
+def estimate_from_parameters(
+    count: int, source: str, *, missing: tuple[str, ...] = (), partial: dict[str, Any] | None = None
+) -> Architecture:
     """A dense llama-style stand-in of the right size: weights exact, KV cache approximate.
 
     Assumes grouped-query attention with 8 KV heads of 128 (what current open models use); a
@@ -259,9 +299,19 @@ def estimate_from_parameters(count: int, source: str, *, missing: tuple[str, ...
     rest = count - 2 * vocab * hidden - layers * (attn + 2 * hidden) - hidden
     inter = max(1, rest // (3 * hidden * layers))
     names = missing or ("numLayers", "hiddenSize", "numKeyValueHeads", "headDim")
-    return Architecture(num_layers=layers, hidden_size=hidden, num_heads=heads, num_kv_heads=kv_heads,
-                        head_dim=head_dim, intermediate_size=inter, vocab_size=vocab, declared_parameters=count,
-                        source=source, estimated=True, missing=tuple(names))
+    return Architecture(
+        num_layers=layers,
+        hidden_size=hidden,
+        num_heads=heads,
+        num_kv_heads=kv_heads,
+        head_dim=head_dim,
+        intermediate_size=inter,
+        vocab_size=vocab,
+        declared_parameters=count,
+        source=source,
+        estimated=True,
+        missing=tuple(names),
+    )
 
 
 _SIZE = re.compile(r"(?:(?P<experts>\d+)x)?(?P<num>\d+(?:\.\d+)?)(?P<unit>[bm])(?![a-z0-9])", re.IGNORECASE)

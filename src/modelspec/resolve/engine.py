@@ -112,9 +112,13 @@ class Resolution:
                 "accelerator": {"type": chosen.gpu.type, "vendor": chosen.gpu.vendor, "count": chosen.count},
                 "variant": chosen.variant.to_dict(),
                 "batch": {"maxBatchSize": chosen.max_batch, "maxSequenceLengthTokens": self.max_len},
-                "memory": {"weightBytes": mem.weight_bytes, "kvBytesPerToken": mem.kv_bytes_per_token,
-                           "kvCacheBytes": max(0, mem.kv_cache_bytes), "maxConcurrency": round(mem.max_concurrency, 2),
-                           "kvTokens": mem.kv_tokens},
+                "memory": {
+                    "weightBytes": mem.weight_bytes,
+                    "kvBytesPerToken": mem.kv_bytes_per_token,
+                    "kvCacheBytes": max(0, mem.kv_cache_bytes),
+                    "maxConcurrency": round(mem.max_concurrency, 2),
+                    "kvTokens": mem.kv_tokens,
+                },
                 "estimates": chosen.estimate.to_dict(),
                 "targets": dict(chosen.meets),
             }
@@ -193,8 +197,10 @@ def architecture_for(spec: dict[str, Any], model: Any = None, base: Path | None 
     count = arch_mod.parameters_from_id(model_id)
     if count:
         return arch_mod.estimate_from_parameters(count, f"model id `{model_id}`")
-    raise ResolveError("no architecture: add spec.identity.model.architecture, artifacts.configUri, or pass "
-                       "--model-config config.json|hf://org/model")
+    raise ResolveError(
+        "no architecture: add spec.identity.model.architecture, artifacts.configUri, or pass "
+        "--model-config config.json|hf://org/model"
+    )
 
 
 # -- search ----------------------------------------------------------------------------------
@@ -216,10 +222,20 @@ def _gib(n: float) -> str:
     return f"{n / GIB:.1f} GiB"
 
 
-def resolve(spec: Any, *, catalog: dict[str, Gpu] | str | os.PathLike[str] | None = None, model: Any = None,
-            gpus: list[str] | None = None, max_gpus: int = 8, objective: str = "cost",
-            gpu_memory_utilization: float = 0.90, prompt_tokens: int | None = None, output_tokens: int | None = None,
-            batch_cap: int = DEFAULT_BATCH_CAP, kv_cache_dtype_bytes: float = 2.0) -> Resolution:
+def resolve(
+    spec: Any,
+    *,
+    catalog: dict[str, Gpu] | str | os.PathLike[str] | None = None,
+    model: Any = None,
+    gpus: list[str] | None = None,
+    max_gpus: int = 8,
+    objective: str = "cost",
+    gpu_memory_utilization: float = 0.90,
+    prompt_tokens: int | None = None,
+    output_tokens: int | None = None,
+    batch_cap: int = DEFAULT_BATCH_CAP,
+    kv_cache_dtype_bytes: float = 2.0,
+) -> Resolution:
     """Pick accelerator type and count, weight variant and max batch size for ``spec``."""
     if objective not in OBJECTIVES:
         raise ResolveError(f"objective must be one of {', '.join(OBJECTIVES)}")
@@ -231,15 +247,19 @@ def resolve(spec: Any, *, catalog: dict[str, Gpu] | str | os.PathLike[str] | Non
     arch = architecture_for(doc, model, base)
     notes: list[str] = []
     if arch.estimated:
-        notes.append(f"architecture estimated from {arch.source}: weights are sized from the parameter count, "
-                     f"the KV cache assumes 8 KV heads × 128 (missing: {', '.join(arch.missing)})")
+        notes.append(
+            f"architecture estimated from {arch.source}: weights are sized from the parameter count, "
+            f"the KV cache assumes 8 KV heads × 128 (missing: {', '.join(arch.missing)})"
+        )
 
     max_len = _get(doc, "spec.runtime.batch.maxSequenceLengthTokens") or arch.max_position_embeddings
     if not isinstance(max_len, int) or max_len < 1:
         raise ResolveError("no sequence length: set spec.runtime.batch.maxSequenceLengthTokens")
     if arch.max_position_embeddings and max_len > arch.max_position_embeddings:
-        notes.append(f"maxSequenceLengthTokens {max_len} exceeds the model's max_position_embeddings "
-                     f"{arch.max_position_embeddings}; vLLM refuses this without rope scaling")
+        notes.append(
+            f"maxSequenceLengthTokens {max_len} exceeds the model's max_position_embeddings "
+            f"{arch.max_position_embeddings}; vLLM refuses this without rope scaling"
+        )
     declared_batch = _get(doc, "spec.runtime.batch.maxBatchSize")
     prompt = prompt_tokens or min(1024, max(1, max_len * 3 // 4))
     output = output_tokens or min(256, max(1, max_len - prompt))
@@ -253,14 +273,18 @@ def resolve(spec: Any, *, catalog: dict[str, Gpu] | str | os.PathLike[str] | Non
         if not kept:
             raise ResolveError(f"no weight variant has the spec's precision `{precision}`")
         if len(kept) < len(variants):
-            notes.append(f"precision `{precision}` is fixed by the spec: "
-                         f"{', '.join(v.name for v in variants if v not in kept)} not considered")
+            notes.append(
+                f"precision `{precision}` is fixed by the spec: "
+                f"{', '.join(v.name for v in variants if v not in kept)} not considered"
+            )
         variants = kept
 
     targets: dict[str, float] = {}
-    for key, name in (("spec.operations.scaling.targetLatencyMsP95", "latencyMsP95"),
-                      ("spec.operations.scaling.targetRps", "rps"),
-                      ("spec.governance.cost.targetCostPer1kTokensUsd", "costPer1kTokensUsd")):
+    for key, name in (
+        ("spec.operations.scaling.targetLatencyMsP95", "latencyMsP95"),
+        ("spec.operations.scaling.targetRps", "rps"),
+        ("spec.governance.cost.targetCostPer1kTokensUsd", "costPer1kTokensUsd"),
+    ):
         value = _get(doc, key)
         if isinstance(value, (int, float)) and value > 0:
             targets[name] = float(value)
@@ -272,18 +296,46 @@ def resolve(spec: Any, *, catalog: dict[str, Gpu] | str | os.PathLike[str] | Non
             for tp in TP_CHOICES:
                 if tp > max_gpus:
                     continue
-                candidates.append(_check(arch, variant, gpu, tp, max_len, floor_gb, declared_batch, batch_cap,
-                                         gpu_memory_utilization, kv_cache_dtype_bytes, prompt, output, targets,
-                                         max_replicas))
+                candidates.append(
+                    _check(
+                        arch,
+                        variant,
+                        gpu,
+                        tp,
+                        max_len,
+                        floor_gb,
+                        declared_batch,
+                        batch_cap,
+                        gpu_memory_utilization,
+                        kv_cache_dtype_bytes,
+                        prompt,
+                        output,
+                        targets,
+                        max_replicas,
+                    )
+                )
     _rank(candidates, objective)
     res = Resolution(arch, max_len, objective, candidates, targets, notes)
     notes.append(f"estimates assume {prompt} prompt + {output} output tokens per request")
     return res
 
 
-def _check(arch: Architecture, variant: Variant, gpu: Gpu, tp: int, max_len: int, floor_gb: Any,
-           declared_batch: Any, batch_cap: int, util: float, kv_bytes: float, prompt: int, output: int,
-           targets: dict[str, float], max_replicas: Any) -> Candidate:
+def _check(
+    arch: Architecture,
+    variant: Variant,
+    gpu: Gpu,
+    tp: int,
+    max_len: int,
+    floor_gb: Any,
+    declared_batch: Any,
+    batch_cap: int,
+    util: float,
+    kv_bytes: float,
+    prompt: int,
+    output: int,
+    targets: dict[str, float],
+    max_replicas: Any,
+) -> Candidate:
     def reject(reason: str, mem: MemoryPlan | None = None, shortfall: float = math.inf) -> Candidate:
         return Candidate(gpu, tp, variant, False, reason, mem, shortfall=shortfall)
 
@@ -301,12 +353,18 @@ def _check(arch: Architecture, variant: Variant, gpu: Gpu, tp: int, max_len: int
     mem = plan(arch, variant, gpu, tp, max_len, gpu_memory_utilization=util, kv_dtype_bytes=kv_bytes)
     room = mem.budget_bytes - mem.overhead_bytes - mem.activation_bytes
     if mem.weight_bytes_per_gpu > room:
-        return reject(f"weights {_gib(mem.weight_bytes_per_gpu)}/GPU > {_gib(room)} left of "
-                      f"{util:.2f} × {gpu.usable_gib:g} GiB", mem, mem.weight_bytes_per_gpu / max(room, 1))
+        return reject(
+            f"weights {_gib(mem.weight_bytes_per_gpu)}/GPU > {_gib(room)} left of {util:.2f} × {gpu.usable_gib:g} GiB",
+            mem,
+            mem.weight_bytes_per_gpu / max(room, 1),
+        )
     if not mem.fits_one_sequence:
-        return reject(f"KV cache {_gib(max(0, mem.kv_cache_bytes))} holds {mem.kv_tokens:,} tokens "
-                      f"< one {max_len:,}-token sequence", mem,
-                      1 + (mem.blocks_per_sequence - mem.num_blocks) / mem.blocks_per_sequence)
+        return reject(
+            f"KV cache {_gib(max(0, mem.kv_cache_bytes))} holds {mem.kv_tokens:,} tokens "
+            f"< one {max_len:,}-token sequence",
+            mem,
+            1 + (mem.blocks_per_sequence - mem.num_blocks) / mem.blocks_per_sequence,
+        )
     fit_batch = int(mem.max_concurrency)
     meets: dict[str, bool] = {}
     if isinstance(declared_batch, int):
@@ -348,8 +406,11 @@ def _rank(candidates: list[Candidate], objective: str) -> None:
             return (2, c.shortfall, c.count, c.gpu.price_per_hour)
         e = c.estimate
         assert e is not None
-        metric = {"cost": e.cost_per_1k_tokens, "latency": e.request_ms,
-                  "throughput": -e.tokens_per_s / max(c.count, 1)}[objective]
+        metric = {
+            "cost": e.cost_per_1k_tokens,
+            "latency": e.request_ms,
+            "throughput": -e.tokens_per_s / max(c.count, 1),
+        }[objective]
         return (0 if c.meets_all else 1, metric, c.count, c.gpu.price_per_hour)
 
     candidates.sort(key=key)
@@ -398,5 +459,7 @@ def declared_fit(doc: dict[str, Any]) -> str | None:
     if weights <= usable * 0.90:
         return None
     where = "" if not arch.estimated else f" (size from {arch.source})"
-    return (f"weights {weights / 1e9:.1f} GB {variant.precision}{where} > {count} × {gpu.usable_gib:g} GiB "
-            f"usable on {gpu.type} (at 0.90 utilization, before any KV cache)")
+    return (
+        f"weights {weights / 1e9:.1f} GB {variant.precision}{where} > {count} × {gpu.usable_gib:g} GiB "
+        f"usable on {gpu.type} (at 0.90 utilization, before any KV cache)"
+    )

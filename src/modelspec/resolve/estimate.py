@@ -46,8 +46,16 @@ class Estimate:
         }
 
 
-def estimate(arch: Architecture, variant: Variant, gpu: Gpu, tp: int, mem: MemoryPlan, batch: int,
-             prompt_tokens: int, output_tokens: int) -> Estimate:
+def estimate(
+    arch: Architecture,
+    variant: Variant,
+    gpu: Gpu,
+    tp: int,
+    mem: MemoryPlan,
+    batch: int,
+    prompt_tokens: int,
+    output_tokens: int,
+) -> Estimate:
     batch = max(1, batch)
     params = arch.params()
     total = max(1, params.total)

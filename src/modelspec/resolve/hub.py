@@ -15,7 +15,9 @@ from typing import Any
 from .architecture import ArchitectureError
 
 MAX_CONFIG_BYTES = 2 * 1024 * 1024
-_HF = re.compile(r"^hf://(?P<repo>[A-Za-z0-9][A-Za-z0-9._\-]*(?:/[A-Za-z0-9][A-Za-z0-9._\-]*)?)(?:@(?P<rev>[^/\s]+))?/?$")
+_HF = re.compile(
+    r"^hf://(?P<repo>[A-Za-z0-9][A-Za-z0-9._\-]*(?:/[A-Za-z0-9][A-Za-z0-9._\-]*)?)(?:@(?P<rev>[^/\s]+))?/?$"
+)
 
 
 def parse_hf_uri(uri: str) -> tuple[str, str]:
@@ -36,8 +38,10 @@ def fetch_config(uri: str, *, timeout: float = 15.0) -> dict[str, Any]:
     if token:
         headers["Authorization"] = f"Bearer {token}"
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=True, headers=headers) as client, \
-                client.stream("GET", url) as resp:
+        with (
+            httpx.Client(timeout=timeout, follow_redirects=True, headers=headers) as client,
+            client.stream("GET", url) as resp,
+        ):
             if resp.status_code in (401, 403):
                 raise ArchitectureError(f"{uri}: access denied ({resp.status_code}); gated model? set HF_TOKEN")
             if resp.status_code == 404:

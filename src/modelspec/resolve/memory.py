@@ -71,8 +71,9 @@ class MemoryPlan:
 V0_FIXED_BYTES = int(0.09 * GIB)  # the V0 engine's profiling peak above the per-token term
 
 
-def activation_bytes(arch: Architecture, tp: int, batched_tokens: int = DEFAULT_BATCHED_TOKENS,
-                     engine: str = "v1") -> int:
+def activation_bytes(
+    arch: Architecture, tp: int, batched_tokens: int = DEFAULT_BATCHED_TOKENS, engine: str = "v1"
+) -> int:
     """Peak of vLLM's profiling forward pass, per GPU.
 
     tokens × (6 × hidden + 2 × intermediate / TP) × 2 bytes   (residual, norms, attention and MLP buffers)
@@ -82,8 +83,11 @@ def activation_bytes(arch: Architecture, tp: int, batched_tokens: int = DEFAULT_
     max_num_batched_tokens: 8192 with chunked prefill (V1). The older V0 engine profiled
     max_model_len tokens and logged a much smaller fixed part (``engine="v0"``).
     """
-    inter = arch.moe_intermediate_size * max(1, arch.experts_per_token) if arch.is_moe and arch.moe_intermediate_size \
+    inter = (
+        arch.moe_intermediate_size * max(1, arch.experts_per_token)
+        if arch.is_moe and arch.moe_intermediate_size
         else arch.intermediate_size
+    )
     hidden_terms = batched_tokens * (6 * arch.hidden_size + 2 * inter // tp) * ACT_BYTES_PER_HIDDEN
     if engine == "v0":
         return int(hidden_terms + V0_FIXED_BYTES)
@@ -91,9 +95,18 @@ def activation_bytes(arch: Architecture, tp: int, batched_tokens: int = DEFAULT_
     return int(hidden_terms + logits + WORKSPACE_BYTES)
 
 
-def plan(arch: Architecture, variant: Variant, gpu: Gpu, tp: int, max_len: int, *,
-         gpu_memory_utilization: float = 0.90, kv_dtype_bytes: float = 2.0,
-         batched_tokens: int | None = None, engine: str = "v1") -> MemoryPlan:
+def plan(
+    arch: Architecture,
+    variant: Variant,
+    gpu: Gpu,
+    tp: int,
+    max_len: int,
+    *,
+    gpu_memory_utilization: float = 0.90,
+    kv_dtype_bytes: float = 2.0,
+    batched_tokens: int | None = None,
+    engine: str = "v1",
+) -> MemoryPlan:
     params = arch.params()
     weights = variant.weight_bytes(params)
     per_gpu = math.ceil(weights / tp)

@@ -18,8 +18,17 @@ GROUP = 128
 INT4_GROUP_OVERHEAD = 2.5 / GROUP  # bytes per weight: fp16 scale + packed 4-bit zero per group
 
 # gguf block formats: bits per weight including block scales (llama.cpp's own figures)
-GGUF_BITS = {"q2_k": 2.63, "q3_k_m": 3.91, "q4_0": 4.5, "q4_k_s": 4.58, "q4_k_m": 4.85, "q5_0": 5.5,
-             "q5_k_m": 5.69, "q6_k": 6.56, "q8_0": 8.5}
+GGUF_BITS = {
+    "q2_k": 2.63,
+    "q3_k_m": 3.91,
+    "q4_0": 4.5,
+    "q4_k_s": 4.58,
+    "q4_k_m": 4.85,
+    "q5_0": 5.5,
+    "q5_k_m": 5.69,
+    "q6_k": 6.56,
+    "q8_0": 8.5,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +55,12 @@ class Variant:
         return "fp16" if self.precision in ("int4", "fp4") and self.quantization != "nvfp4" else self.precision
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "precision": self.precision, "quantization": self.quantization,
-                "format": self.format}
+        return {
+            "name": self.name,
+            "precision": self.precision,
+            "quantization": self.quantization,
+            "format": self.format,
+        }
 
 
 STANDARD: tuple[Variant, ...] = (
@@ -81,8 +94,17 @@ def from_spec(entry: dict[str, Any]) -> Variant:
         linear = 4.0
     precision = precision or "bf16"
     size = entry.get("sizeBytes")
-    return Variant(str(entry.get("name")), precision, quant, fmt, linear, 4.0 if precision == "fp32" else 2.0,
-                   int(size) if isinstance(size, int) and size > 0 else None, entry.get("uri"), declared=True)
+    return Variant(
+        str(entry.get("name")),
+        precision,
+        quant,
+        fmt,
+        linear,
+        4.0 if precision == "fp32" else 2.0,
+        int(size) if isinstance(size, int) and size > 0 else None,
+        entry.get("uri"),
+        declared=True,
+    )
 
 
 def matches_precision(variant: Variant, wanted: str) -> bool:

@@ -94,13 +94,14 @@ def _platform_autoscaler(w: Workload) -> Fact | None:
     spec = _dict(_dict(w.obj).get("spec"))
     if w.kind == "Model" and w.obj is not None:
         lo, hi = _int(spec.get("minReplicas", 0)), _int(spec.get("maxReplicas"))
-        if hi is None:
-            return Fact.unknown(Source.K8S, "KubeAI Model has no maxReplicas: KubeAI's autoscaler decides")
         return Fact({"present": True, "kind": "KubeAI Model", "name": w.name, "minReplicas": lo, "maxReplicas": hi,
                      "metrics": ["targetRequests"]}, Source.K8S)  # fmt: skip
     if w.kind == "InferenceService" and w.obj is not None:
         predictor = _dict(spec.get("predictor"))
-        cls = w.annotations().get("serving.kserve.io/autoscalerClass", "hpa")
+        on_knative = any(
+            "serving.knative.dev/revision" in _dict(_dict(p.get("metadata")).get("labels")) for p in w.pods
+        )
+        cls = w.annotations().get("serving.kserve.io/autoscalerClass", "kpa" if on_knative else "hpa")
         if "maxReplicas" in predictor or "minReplicas" in predictor:
             return Fact({"present": True, "kind": f"InferenceService ({cls})", "name": w.name,
                          "minReplicas": _int(predictor.get("minReplicas", 1)),

@@ -27,6 +27,7 @@ _IMAGES: tuple[tuple[str, str], ...] = (
     ("llama-cpp", "llama.cpp"),
     ("tensorrt-llm", "tensorrt-llm"),
     ("tritonserver", "triton"),
+    ("triton", "triton"),
     ("ollama", "ollama"),
     ("huggingfaceserver", "vllm"),
     ("kaito", "vllm"),
@@ -118,14 +119,18 @@ def detect_container(container: Mapping[str, Any], labels: Mapping[str, str] | N
     if launch.engine:
         evidence.append(Evidence("command", f"{launch.form} ({launch.engine})"))
     by_image = engine_of_image(image)
-    if by_image:
+    overridden = not launch.engine and bool(_strings(container.get("command")))
+    if by_image and overridden:
+        # the command replaces the image's entrypoint and runs something we cannot read
+        evidence.append(Evidence("image", f"{image} suggests {by_image}, but the command overrides the entrypoint"))
+    elif by_image:
         evidence.append(Evidence("image", f"{image} looks like {by_image}"))
         engine = engine or by_image
     for key in _ENGINE_LABELS:
         value = str((labels or {}).get(key, "")).lower()
         if value in _ENGINE_WORDS:
             evidence.append(Evidence("label", f"{key}={value}"))
-            engine = engine or _ENGINE_WORDS[value]
+            engine = engine or (None if overridden else _ENGINE_WORDS[value])
     side = None if launch.engine else sidecar_kind(name, image)
     if side:
         evidence.append(Evidence("name", f"{name or image} is a {side}"))
@@ -183,6 +188,10 @@ def _has_gpu(container: Mapping[str, Any]) -> bool:
     return isinstance(limits, dict) and any(
         k.endswith("/gpu") or k.startswith("nvidia.com/mig-") or k == "nvidia.com/gpu.shared" for k in limits
     )
+
+
+def _strings(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def _list(value: Any) -> list[Any]:

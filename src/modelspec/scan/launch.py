@@ -405,6 +405,8 @@ def _read_flags(found: _Found, vocab: EngineVocab) -> tuple[dict[str, Any], str 
     model = found.model if found.model is not None else (positional[0] if positional else None)
     if model is not None and "model" not in flags and found.engine in ("vllm", "tensorrt-llm", "sglang"):
         flags["model"] = model
+    if "model" not in flags and "model-dir" in flags:  # KServe: --model_id wins over --model_dir
+        flags["model"] = flags["model-dir"]
     config = next(
         (
             str(flags[c])
@@ -463,6 +465,8 @@ def _typed(name: str, kind: str, raw: Any, source: Source, origin: str, vocab: E
         if ref:
             var = ref.group(1) or ref.group(2)
             return Fact.unknown(source, f"taken from environment variable {var} (not a literal value)")
+    if isinstance(raw, str) and raw.lower() == "auto" and kind in ("int", "float"):
+        return Fact.unknown(source, f"--{name} auto: the engine picks the value from the model and GPU memory")
     if raw is True and kind != "bool":
         return Fact.unknown(source, f"--{name} given without a value")
     try:

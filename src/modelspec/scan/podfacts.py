@@ -132,7 +132,7 @@ def _facts(
         pods_per_replica=replica_pods,
         platform=w.platform,
         notes=notes,
-        detection=_detection(server, pod_spec),
+        detection=_detection(server, pod_spec, _platform_facts(w)),
     )
 
 
@@ -299,11 +299,28 @@ def _ports(container: dict[str, Any]) -> Fact:
     )
 
 
-def _detection(server: PodServer | None, pod_spec: dict[str, Any]) -> dict[str, Any]:
+def _platform_facts(w: Workload) -> dict[str, Any]:
+    """What a platform's own object says that the pods do not: KServe's storageUri, KAITO's preset."""
+    spec = _dict(_dict(w.obj).get("spec"))
+    if w.kind == "InferenceService":
+        predictor = _dict(spec.get("predictor"))
+        uri = _dict(predictor.get("model")).get("storageUri") or predictor.get("storageUri")
+        return {"storageUri": uri} if isinstance(uri, str) else {}
+    if w.kind == "Workspace":
+        preset = _dict(_dict(_dict(w.obj).get("inference")).get("preset")).get("name")
+        return {"preset": preset} if isinstance(preset, str) else {}
+    if w.kind == "Model":
+        url = spec.get("url")
+        return {"modelUrl": url} if isinstance(url, str) else {}
+    return {}
+
+
+def _detection(server: PodServer | None, pod_spec: dict[str, Any], platform_facts: dict[str, Any]) -> dict[str, Any]:
     if server is None:
-        return {"engine": None, "evidence": [], "sidecars": []}
+        return {"engine": None, "evidence": [], "sidecars": [], **platform_facts}
     out: dict[str, Any] = {**server.detection.to_dict(), "sidecars": [list(s) for s in server.sidecars]}
     front = _front_proxy(pod_spec)
+    out.update(platform_facts)
     if front is not None:
         out["front"], out["frontPort"] = front
     return out

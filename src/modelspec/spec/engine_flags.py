@@ -268,7 +268,7 @@ OLLAMA = _vocab(
 # spelling; with the vLLM backend it also accepts every vLLM engine flag.
 KSERVE_HF: dict[str, str] = {
     "model-id": "model",
-    "model-dir": "model",
+    "model-dir": "model-dir",
     "model-name": "served-model-name",
     "http-port": "port",
     "max-length": "max-model-len",

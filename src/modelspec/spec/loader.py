@@ -168,8 +168,7 @@ class _Builder:
             raise _Abort(
                 LoadProblem(
                     "MS303",
-                    f"document expands to more than {self.limits.max_nodes} nodes "
-                    "(alias bomb or oversized document)",
+                    f"document expands to more than {self.limits.max_nodes} nodes (alias bomb or oversized document)",
                     *pos,
                     hint="remove the repeated aliases or split the document",
                 )
@@ -258,8 +257,9 @@ class _Builder:
         try:
             result = self.constructor.construct_object(node)
         except yaml.YAMLError as exc:
-            raise _Abort(LoadProblem("MS301", f"bad {tag.rsplit(':', 1)[-1]} value {value!r}: {exc}",
-                                     *_mark(ev.start_mark))) from None
+            raise _Abort(
+                LoadProblem("MS301", f"bad {tag.rsplit(':', 1)[-1]} value {value!r}: {exc}", *_mark(ev.start_mark))
+            ) from None
         return result, tag
 
     def _note_trap(self, pointer: str, ev: Any, tag: str, value: Any) -> None:
@@ -302,9 +302,7 @@ class _Builder:
             if ev.tag not in (None, "!", _MAP, _SEQ):
                 raise _Abort(LoadProblem("MS309", f"unsupported tag {ev.tag!r}", *pos))
             if len(self.stack) >= self.limits.max_depth:
-                raise _Abort(
-                    LoadProblem("MS305", f"nesting deeper than {self.limits.max_depth} levels", *pos)
-                )
+                raise _Abort(LoadProblem("MS305", f"nesting deeper than {self.limits.max_depth} levels", *pos))
             if self.stack:
                 parent = self.stack[-1]
                 if parent.keys_seen is not None and parent.key is _NO_KEY:
@@ -326,8 +324,12 @@ class _Builder:
             self.alias_uses += 1
             if self.alias_uses > self.limits.max_aliases:
                 raise _Abort(
-                    LoadProblem("MS303", f"more than {self.limits.max_aliases} alias uses", *pos,
-                                hint="aliases are limited to stop 'billion laughs' expansion")
+                    LoadProblem(
+                        "MS303",
+                        f"more than {self.limits.max_aliases} alias uses",
+                        *pos,
+                        hint="aliases are limited to stop 'billion laughs' expansion",
+                    )
                 )
             value, weight = self.anchors[ev.anchor]
             self._count(weight, pos)
@@ -339,8 +341,9 @@ _MERGE_KEY = object()
 
 def _decode(raw: bytes, source: str) -> tuple[str | None, LoadProblem | None]:
     if not raw.strip():
-        return None, LoadProblem("MS307", "file is empty", 1, 1, hint="a ModelSpec needs apiVersion, kind, "
-                                 "metadata and spec")
+        return None, LoadProblem(
+            "MS307", "file is empty", 1, 1, hint="a ModelSpec needs apiVersion, kind, metadata and spec"
+        )
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     nul = raw.find(b"\x00")
@@ -352,8 +355,9 @@ def _decode(raw: bytes, source: str) -> tuple[str | None, LoadProblem | None]:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, LoadProblem("MS306", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line, col,
-                                 hint="save the file as UTF-8")
+        return None, LoadProblem(
+            "MS306", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line, col, hint="save the file as UTF-8"
+        )
 
 
 def looks_like_json(text: str, source: str) -> bool:
@@ -420,8 +424,7 @@ def load_text(text: str, source: str = "<string>", limits: Limits | None = None)
             return docs
     if not docs or (all(d.data is None and not d.problems for d in docs) and len(docs) == 1):
         empty = docs[0] if docs else LoadedDocument(source, 0, fmt=fmt)
-        empty.problems.append(LoadProblem("MS307", "no document: the file holds only comments or "
-                                          "whitespace", 1, 1))
+        empty.problems.append(LoadProblem("MS307", "no document: the file holds only comments or whitespace", 1, 1))
         return [empty]
     for doc in docs:
         if doc.problems:
@@ -430,11 +433,20 @@ def load_text(text: str, source: str = "<string>", limits: Limits | None = None)
             doc.problems.append(LoadProblem("MS307", f"document {doc.index} is empty", 1, 1))
         elif not isinstance(doc.data, dict):
             kind = type(doc.data).__name__
-            kind = {"list": "a list", "str": "a string", "int": "a number", "float": "a number",
-                    "bool": "a boolean"}.get(kind, kind)
-            doc.problems.append(LoadProblem("MS308", f"top level is {kind}, expected a mapping "
-                                            "with apiVersion, kind, metadata and spec",
-                                            *doc.position("")))
+            kind = {
+                "list": "a list",
+                "str": "a string",
+                "int": "a number",
+                "float": "a number",
+                "bool": "a boolean",
+            }.get(kind, kind)
+            doc.problems.append(
+                LoadProblem(
+                    "MS308",
+                    f"top level is {kind}, expected a mapping with apiVersion, kind, metadata and spec",
+                    *doc.position(""),
+                )
+            )
     return docs
 
 
@@ -460,8 +472,13 @@ def load_bytes(raw: bytes, source: str, limits: Limits | None = None) -> list[Lo
 
 
 def _too_big(size: int, limits: Limits) -> LoadProblem:
-    return LoadProblem("MS304", f"file is {size} bytes, over the {limits.max_bytes}-byte limit", 1, 1,
-                       hint="raise the limit with --max-bytes if this is intended")
+    return LoadProblem(
+        "MS304",
+        f"file is {size} bytes, over the {limits.max_bytes}-byte limit",
+        1,
+        1,
+        hint="raise the limit with --max-bytes if this is intended",
+    )
 
 
 class FileUnreadable(Exception):

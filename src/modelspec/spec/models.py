@@ -93,22 +93,14 @@ class Architecture(_Model):
     )
     intermediate_size: int | None = Field(default=None, ge=1, description="MLP width.")
     vocab_size: int | None = Field(default=None, ge=1, description="Vocabulary size.")
-    tie_word_embeddings: bool | None = Field(
-        default=None, description="Input and output embeddings share weights."
-    )
+    tie_word_embeddings: bool | None = Field(default=None, description="Input and output embeddings share weights.")
     num_experts: int | None = Field(default=None, ge=1, description="MoE: routed experts per layer.")
-    num_experts_per_token: int | None = Field(
-        default=None, ge=1, description="MoE: experts active per token."
-    )
-    kv_lora_rank: int | None = Field(
-        default=None, ge=1, description="MLA (DeepSeek-V2/V3): compressed KV rank."
-    )
+    num_experts_per_token: int | None = Field(default=None, ge=1, description="MoE: experts active per token.")
+    kv_lora_rank: int | None = Field(default=None, ge=1, description="MLA (DeepSeek-V2/V3): compressed KV rank.")
     qk_rope_head_dim: int | None = Field(
         default=None, ge=0, description="MLA: decoupled RoPE key width cached per token."
     )
-    sliding_window: int | None = Field(
-        default=None, ge=1, description="Sliding-window attention span in tokens."
-    )
+    sliding_window: int | None = Field(default=None, ge=1, description="Sliding-window attention span in tokens.")
     max_position_embeddings: int | None = Field(
         default=None, ge=1, description="Longest context the model was trained for."
     )
@@ -123,9 +115,7 @@ class Variant(_Model):
     name: str = Field(description="Variant name, e.g. `fp16`, `awq-int4`, `q4_k_m`.")
     format: VariantFormat | None = Field(default=None, description="Weight file format.")
     precision: str | None = Field(default=None, description="Numerical precision of the weights.")
-    quantization: str | None = Field(
-        default=None, description="Quantization method: awq, gptq, fp8, int8, q4_k_m, …"
-    )
+    quantization: str | None = Field(default=None, description="Quantization method: awq, gptq, fp8, int8, q4_k_m, …")
     uri: str | None = Field(default=None, description="Where this variant's weights live.")
     size_bytes: int | None = Field(default=None, ge=0, description="Total size of the weights.")
     min_memory_gb: float | None = Field(
@@ -161,27 +151,19 @@ class Accelerator(_Model):
     vendor: str = Field(description="Accelerator vendor: nvidia, amd, intel, google, aws…")
     type: str = Field(description="Accelerator type, e.g. `h100`, `a100-80gb`, `l4`.")
     count: int = Field(ge=1, description="Accelerators per replica.")
-    memory_gb: float | None = Field(
-        default=None, gt=0, description="Extension: minimum memory per accelerator in GB."
-    )
-    alternatives: list[str] | None = Field(
-        default=None, description="Extension: other acceptable accelerator types."
-    )
+    memory_gb: float | None = Field(default=None, gt=0, description="Extension: minimum memory per accelerator in GB.")
+    alternatives: list[str] | None = Field(default=None, description="Extension: other acceptable accelerator types.")
 
 
 class Batch(_Model):
     max_batch_size: int | None = Field(default=None, ge=1, description="Concurrent sequences.")
-    max_sequence_length_tokens: int | None = Field(
-        default=None, ge=1, description="Longest prompt + output in tokens."
-    )
+    max_sequence_length_tokens: int | None = Field(default=None, ge=1, description="Longest prompt + output in tokens.")
 
 
 class Resources(_Model):
     cpu_cores: int | None = Field(default=None, ge=0, description="CPU cores per replica.")
     memory_gb: float | None = Field(default=None, ge=0, description="Host memory per replica (GB).")
-    ephemeral_storage_gb: float | None = Field(
-        default=None, ge=0, description="Ephemeral storage per replica (GB)."
-    )
+    ephemeral_storage_gb: float | None = Field(default=None, ge=0, description="Ephemeral storage per replica (GB).")
 
 
 class Environment(_Model):
@@ -283,9 +265,7 @@ DependencyRole = Literal["input", "guardrail", "reranker", "postprocess", "custo
 class Dependency(_Model):
     id: str
     role: DependencyRole
-    spec_ref: str | None = Field(
-        default=None, description="Path of the dependency's ModelSpec, relative to this file."
-    )
+    spec_ref: str | None = Field(default=None, description="Path of the dependency's ModelSpec, relative to this file.")
     required: bool | None = Field(default=None, description="Defaults to true when absent.")
     interface: Interface | None = None
 

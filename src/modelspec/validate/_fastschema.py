@@ -15,10 +15,33 @@ from typing import Any
 
 Check = Callable[[Any], bool]
 
-_ANNOTATIONS = {"description", "title", "$schema", "$id", "default", "examples", "$defs", "$comment",
-                "deprecated", "readOnly", "writeOnly"}
-_HANDLED = {"type", "properties", "required", "additionalProperties", "items", "enum", "const", "minimum",
-            "maximum", "exclusiveMinimum", "exclusiveMaximum", "$ref"}
+_ANNOTATIONS = {
+    "description",
+    "title",
+    "$schema",
+    "$id",
+    "default",
+    "examples",
+    "$defs",
+    "$comment",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+}
+_HANDLED = {
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "enum",
+    "const",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "$ref",
+}
 
 
 _TYPES = {"string", "object", "array", "boolean", "null", "integer", "number"}
@@ -94,8 +117,7 @@ def compile_schema(root: dict[str, Any]) -> Check:
         if "const" in schema:
             const = schema["const"]
             checks.append(lambda v: _equal(v, const))
-        for key, op in (("minimum", "ge"), ("maximum", "le"), ("exclusiveMinimum", "gt"),
-                        ("exclusiveMaximum", "lt")):
+        for key, op in (("minimum", "ge"), ("maximum", "le"), ("exclusiveMinimum", "gt"), ("exclusiveMaximum", "lt")):
             if key in schema:
                 checks.append(_bound(schema[key], op))
         if "properties" in schema or "required" in schema or "additionalProperties" in schema:

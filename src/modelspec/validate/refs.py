@@ -50,13 +50,28 @@ def check(doc: LoadedDocument, base: Path, self_path: Path | None, validator: Va
         line, col = doc.position(pointer)
         info = validator.ref_info(target)
         if not info.readable:
-            findings.append(Finding("MS220", severity_of("MS220"),
-                                    f"dependency `{dep_id}`: specRef `{ref}` does not resolve ({target} not found)",
-                                    pointer, line, col, "specRef is relative to this spec's own file"))
+            findings.append(
+                Finding(
+                    "MS220",
+                    severity_of("MS220"),
+                    f"dependency `{dep_id}`: specRef `{ref}` does not resolve ({target} not found)",
+                    pointer,
+                    line,
+                    col,
+                    "specRef is relative to this spec's own file",
+                )
+            )
         elif info.first_error is not None:
-            findings.append(Finding("MS221", severity_of("MS221"),
-                                    f"dependency `{dep_id}`: `{ref}` is not a valid ModelSpec: {info.first_error}",
-                                    pointer, line, col))
+            findings.append(
+                Finding(
+                    "MS221",
+                    severity_of("MS221"),
+                    f"dependency `{dep_id}`: `{ref}` is not a valid ModelSpec: {info.first_error}",
+                    pointer,
+                    line,
+                    col,
+                )
+            )
     if self_path is not None:
         for i, _dep_id, _ref, target in refs:
             cycle = _find_cycle(self_path, target, validator)
@@ -77,7 +92,7 @@ def _find_cycle(start: Path, first: Path, validator: Validator) -> list[Path] | 
 
     def visit(node: Path) -> list[Path] | None:
         if node in on_stack:
-            return [*stack[stack.index(node):], node]
+            return [*stack[stack.index(node) :], node]
         if node in done:
             return None
         stack.append(node)

@@ -25,21 +25,22 @@ Source = str | os.PathLike[str] | dict[str, Any]
 class Validator:
     """Validates many documents with one schema; reuse it across files of a run."""
 
-    def __init__(self, schema: dict[str, Any] | None = None, *, semantic: bool = True,
-                 limits: Limits | None = None) -> None:
+    def __init__(
+        self, schema: dict[str, Any] | None = None, *, semantic: bool = True, limits: Limits | None = None
+    ) -> None:
         self.checker = SchemaChecker(schema if schema is not None else bundled())
         self.semantic = semantic
         self.limits = limits or Limits()
         self._refs: dict[Path, refs.RefInfo] = {}
 
     # -- documents -----------------------------------------------------------------------
-    def check_document(self, doc: LoadedDocument, base: Path | None = None,
-                       self_path: Path | None = None) -> DocumentReport:
+    def check_document(
+        self, doc: LoadedDocument, base: Path | None = None, self_path: Path | None = None
+    ) -> DocumentReport:
         report = DocumentReport(doc.source, doc.index, data=doc.data if doc.ok else None)
         if not doc.ok:
             report.findings.extend(
-                Finding(p.rule, severity_of(p.rule), p.message, p.path, p.line, p.column, p.hint)
-                for p in doc.problems
+                Finding(p.rule, severity_of(p.rule), p.message, p.path, p.line, p.column, p.hint) for p in doc.problems
             )
             return report
         report.findings.extend(self.checker.check(doc))
@@ -56,8 +57,14 @@ class Validator:
             docs = loader.load_file(source, self.limits)
         except loader.FileUnreadable as exc:
             msg = str(exc).split(": ", 1)[-1]
-            return [DocumentReport(source, 0, [Finding("MS300", severity_of("MS300"), f"cannot read: {msg}",
-                                                       "", None, None)], io_error=True)]
+            return [
+                DocumentReport(
+                    source,
+                    0,
+                    [Finding("MS300", severity_of("MS300"), f"cannot read: {msg}", "", None, None)],
+                    io_error=True,
+                )
+            ]
         real = Path(source).resolve()
         return [self.check_document(d, real.parent, real) for d in docs]
 
@@ -67,10 +74,13 @@ class Validator:
             return self.validate_file(path)
         files = discover.walk(Path(path))
         if not files:
-            message = ("no ModelSpec files found in this directory (*.modelspec.yaml, or YAML/JSON "
-                       "declaring apiVersion piqc.ai/v1alpha1)")
-            return [DocumentReport(os.fspath(path), 0, [Finding("MS300", severity_of("MS300"), message)],
-                                   io_error=True)]
+            message = (
+                "no ModelSpec files found in this directory (*.modelspec.yaml, or YAML/JSON "
+                "declaring apiVersion piqc.ai/v1alpha1)"
+            )
+            return [
+                DocumentReport(os.fspath(path), 0, [Finding("MS300", severity_of("MS300"), message)], io_error=True)
+            ]
         return [rep for f in files for rep in self.validate_file(f)]
 
     def validate_text(self, text: str, source: str = "<string>") -> list[DocumentReport]:
@@ -103,8 +113,9 @@ class Validator:
             info.readable = False
             return info
         doc = docs[0]
-        findings: list[Finding] = [Finding(p.rule, severity_of(p.rule), p.message, p.path, p.line, p.column)
-                                   for p in doc.problems]
+        findings: list[Finding] = [
+            Finding(p.rule, severity_of(p.rule), p.message, p.path, p.line, p.column) for p in doc.problems
+        ]
         if doc.ok:
             findings = self.checker.check(doc)
             if not findings and self.semantic:
@@ -117,8 +128,9 @@ class Validator:
         return info
 
 
-def validate(source: Source, *, schema: dict[str, Any] | None = None, semantic: bool = True,
-             limits: Limits | None = None) -> Report:
+def validate(
+    source: Source, *, schema: dict[str, Any] | None = None, semantic: bool = True, limits: Limits | None = None
+) -> Report:
     """Validate a file or directory path, a YAML/JSON text or an already-loaded mapping.
 
     A ``str`` naming an existing file is read as a path; a ``str`` holding a newline or a ':' is

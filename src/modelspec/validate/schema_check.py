@@ -30,7 +30,7 @@ def trap_hint(doc: LoadedDocument, pointer: str, kinds: frozenset[str] | None = 
     reading = _TRAP_TEXT[trap.kind].format(text=trap.text, value=value)
     if trap.kind == "null":
         return f"{reading}; give a value or remove the key"
-    return f"{reading}; quote it: \"{trap.text}\""
+    return f'{reading}; quote it: "{trap.text}"'
 
 
 _SURPRISING = frozenset({"boolean", "octal", "sexagesimal", "date", "null"})
@@ -88,8 +88,11 @@ class SchemaChecker:
                 kp = f"{pointer}/{escape_pointer_token(str(key))}"
                 kl, kc = doc.position(kp)
                 close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-                hint = f"did you mean `{close[0]}`?" if close else (
-                    f"allowed keys: {', '.join(allowed)}" if allowed else None)
+                hint = (
+                    f"did you mean `{close[0]}`?"
+                    if close
+                    else (f"allowed keys: {', '.join(allowed)}" if allowed else None)
+                )
                 out.append(Finding("MS101", Severity.ERROR, f"unknown key `{key}` in {where}", kp, kl, kc, hint))
             return out
         if keyword == "required":
@@ -103,20 +106,40 @@ class SchemaChecker:
             got = _json_type(err.instance)
             # "read as a number" only helps where text was expected
             hint = trap_hint(doc, pointer, None if "string" in want else _SURPRISING)
-            return [Finding("MS103", Severity.ERROR, f"{where} must be {_article(want)}, got {got}",
-                            pointer, line, col, hint)]
+            return [
+                Finding(
+                    "MS103", Severity.ERROR, f"{where} must be {_article(want)}, got {got}", pointer, line, col, hint
+                )
+            ]
         if keyword in ("enum", "const"):
             allowed_values = err.validator_value if keyword == "enum" else [err.validator_value]
             words = [str(a) for a in allowed_values]
             close = difflib.get_close_matches(str(err.instance), words, n=1, cutoff=0.5)
             hint = f"did you mean `{close[0]}`?" if close else trap_hint(doc, pointer, _SURPRISING)
-            return [Finding("MS104", Severity.ERROR,
-                            f"{where} must be {' or '.join(repr(w) for w in words)}, got {err.instance!r}",
-                            pointer, line, col, hint)]
+            return [
+                Finding(
+                    "MS104",
+                    Severity.ERROR,
+                    f"{where} must be {' or '.join(repr(w) for w in words)}, got {err.instance!r}",
+                    pointer,
+                    line,
+                    col,
+                    hint,
+                )
+            ]
         if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
             op = {"minimum": "≥", "maximum": "≤", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[keyword]
-            return [Finding("MS105", Severity.ERROR, f"{where} must be {op} {err.validator_value}, "
-                            f"got {err.instance!r}", pointer, line, col, trap_hint(doc, pointer, _NUMERIC))]
+            return [
+                Finding(
+                    "MS105",
+                    Severity.ERROR,
+                    f"{where} must be {op} {err.validator_value}, got {err.instance!r}",
+                    pointer,
+                    line,
+                    col,
+                    trap_hint(doc, pointer, _NUMERIC),
+                )
+            ]
         return [Finding("MS100", Severity.ERROR, f"{where}: {err.message}", pointer, line, col)]
 
 

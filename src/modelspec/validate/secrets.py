@@ -24,10 +24,10 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 _TOKEN_RUN = re.compile(r"[A-Za-z0-9+/=]{32,}|[A-Za-z0-9_\-]{40,}")
-_SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?)$",
-                          re.IGNORECASE)
-_REFERENCE = re.compile(r"^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$|^\$\(.+\)$|^<.*>$|^(changeme|redacted|\*+)$",
-                        re.IGNORECASE)
+_SECRET_NAME = re.compile(
+    r"(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?)$", re.IGNORECASE
+)
+_REFERENCE = re.compile(r"^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$|^\$\(.+\)$|^<.*>$|^(changeme|redacted|\*+)$", re.IGNORECASE)
 
 
 def _entropy(s: str) -> float:

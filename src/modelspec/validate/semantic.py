@@ -70,22 +70,32 @@ def run(doc: LoadedDocument) -> list[Finding]:
 def replicas(ctx: Context) -> Iterator[Finding]:
     lo, hi = ctx.get("spec.operations.scaling.minReplicas"), ctx.get("spec.operations.scaling.maxReplicas")
     if lo is not None and hi is not None and lo > hi:
-        yield ctx.finding("MS201", _ptr("spec.operations.scaling.minReplicas"),
-                          f"minReplicas {lo} is greater than maxReplicas {hi}")
+        yield ctx.finding(
+            "MS201", _ptr("spec.operations.scaling.minReplicas"), f"minReplicas {lo} is greater than maxReplicas {hi}"
+        )
     warm = ctx.get("spec.operations.scaling.warmPool.size")
     if warm is not None and hi is not None and warm > hi:
-        yield ctx.finding("MS202", _ptr("spec.operations.scaling.warmPool.size"),
-                          f"warmPool.size {warm} is greater than maxReplicas {hi}")
+        yield ctx.finding(
+            "MS202",
+            _ptr("spec.operations.scaling.warmPool.size"),
+            f"warmPool.size {warm} is greater than maxReplicas {hi}",
+        )
 
 
 @rule
 def vllm_needs_max_len(ctx: Context) -> Iterator[Finding]:
     framework = ctx.get("spec.identity.model.framework")
-    if isinstance(framework, str) and framework.lower() == "vllm" \
-            and ctx.get("spec.runtime.batch.maxSequenceLengthTokens") is None:
-        yield ctx.finding("MS203", _ptr("spec.identity.model.framework"),
-                          "framework vllm requires spec.runtime.batch.maxSequenceLengthTokens",
-                          "set it to the --max-model-len you serve with")
+    if (
+        isinstance(framework, str)
+        and framework.lower() == "vllm"
+        and ctx.get("spec.runtime.batch.maxSequenceLengthTokens") is None
+    ):
+        yield ctx.finding(
+            "MS203",
+            _ptr("spec.identity.model.framework"),
+            "framework vllm requires spec.runtime.batch.maxSequenceLengthTokens",
+            "set it to the --max-model-len you serve with",
+        )
 
 
 # -- serving ---------------------------------------------------------------------------------
@@ -96,9 +106,12 @@ def ports(ctx: Context) -> Iterator[Finding]:
     serving = ctx.get("spec.operations.serving.port")
     metrics = ctx.get("spec.operations.observability.metrics.port")
     if serving is not None and serving == metrics:
-        yield ctx.finding("MS204", _ptr("spec.operations.observability.metrics.port"),
-                          f"metrics port {metrics} is the serving port too",
-                          "vLLM serves /metrics on its API port: drop metrics.port or pick another")
+        yield ctx.finding(
+            "MS204",
+            _ptr("spec.operations.observability.metrics.port"),
+            f"metrics port {metrics} is the serving port too",
+            "vLLM serves /metrics on its API port: drop metrics.port or pick another",
+        )
 
 
 @rule
@@ -108,12 +121,16 @@ def probes(ctx: Context) -> Iterator[Finding]:
         base = f"spec.operations.serving.{name}"
         path = ctx.get(f"{base}.path")
         if isinstance(path, str) and not path.startswith("/"):
-            yield ctx.finding("MS205", _ptr(f"{base}.path"), f"{name}.path `{path}` must start with '/'",
-                              f"write /{path}")
+            yield ctx.finding(
+                "MS205", _ptr(f"{base}.path"), f"{name}.path `{path}` must start with '/'", f"write /{path}"
+            )
         probe_timeout = ctx.get(f"{base}.timeoutSeconds")
         if probe_timeout is not None and timeout and probe_timeout > timeout:
-            yield ctx.finding("MS206", _ptr(f"{base}.timeoutSeconds"),
-                              f"{name}.timeoutSeconds {probe_timeout} exceeds serving.timeoutSeconds {timeout}")
+            yield ctx.finding(
+                "MS206",
+                _ptr(f"{base}.timeoutSeconds"),
+                f"{name}.timeoutSeconds {probe_timeout} exceeds serving.timeoutSeconds {timeout}",
+            )
 
 
 @rule
@@ -121,8 +138,11 @@ def latency_targets(ctx: Context) -> Iterator[Finding]:
     timeout = ctx.get("spec.operations.serving.timeoutSeconds")
     p95 = ctx.get("spec.operations.scaling.targetLatencyMsP95")
     if timeout and p95 is not None and timeout * 1000 < p95:
-        yield ctx.finding("MS207", _ptr("spec.operations.serving.timeoutSeconds"),
-                          f"timeoutSeconds {timeout} ({timeout * 1000} ms) is below targetLatencyMsP95 {p95:g} ms")
+        yield ctx.finding(
+            "MS207",
+            _ptr("spec.operations.serving.timeoutSeconds"),
+            f"timeoutSeconds {timeout} ({timeout * 1000} ms) is below targetLatencyMsP95 {p95:g} ms",
+        )
     rps = ctx.get("spec.operations.scaling.targetRps")
     conc = ctx.get("spec.operations.serving.maxConcurrency")
     hi = ctx.get("spec.operations.scaling.maxReplicas")
@@ -131,10 +151,12 @@ def latency_targets(ctx: Context) -> Iterator[Finding]:
         capacity = conc * hi
         if needed > capacity:
             yield ctx.finding(
-                "MS208", _ptr("spec.operations.scaling.targetRps"),
+                "MS208",
+                _ptr("spec.operations.scaling.targetRps"),
                 f"targetRps {rps:g} × p95 {p95:g} ms needs {needed:.1f} requests in flight, "
                 f"but maxConcurrency {conc} × maxReplicas {hi} allows {capacity}",
-                f"raise maxReplicas to at least {-(-needed // conc):.0f} or lower the targets")
+                f"raise maxReplicas to at least {-(-needed // conc):.0f} or lower the targets",
+            )
 
 
 # -- vocabularies ----------------------------------------------------------------------------
@@ -145,19 +167,31 @@ def precision(ctx: Context) -> Iterator[Finding]:
     value = ctx.get("spec.identity.model.precision")
     if isinstance(value, str) and vocab.canonical_precision(value) is None:
         close = vocab.suggest(value, list(vocab.PRECISION_BYTES) + list(vocab.PRECISION_ALIASES))
-        yield ctx.finding("MS209", _ptr("spec.identity.model.precision"), f"unknown precision `{value}`",
-                          f"did you mean `{close}`?" if close else "known: " + ", ".join(vocab.PRECISION_BYTES))
+        yield ctx.finding(
+            "MS209",
+            _ptr("spec.identity.model.precision"),
+            f"unknown precision `{value}`",
+            f"did you mean `{close}`?" if close else "known: " + ", ".join(vocab.PRECISION_BYTES),
+        )
     for i, variant in enumerate(ctx.get("spec.identity.model.variants") or []):
         p = variant.get("precision")
         if isinstance(p, str) and vocab.canonical_precision(p) is None:
             close = vocab.suggest(p, list(vocab.PRECISION_BYTES))
-            yield ctx.finding("MS209", f"/spec/identity/model/variants/{i}/precision", f"unknown precision `{p}`",
-                              f"did you mean `{close}`?" if close else None)
+            yield ctx.finding(
+                "MS209",
+                f"/spec/identity/model/variants/{i}/precision",
+                f"unknown precision `{p}`",
+                f"did you mean `{close}`?" if close else None,
+            )
         q = variant.get("quantization")
         if isinstance(q, str) and q.lower() not in vocab.QUANTIZATIONS:
             close = vocab.suggest(q, vocab.QUANTIZATIONS)
-            yield ctx.finding("MS226", f"/spec/identity/model/variants/{i}/quantization",
-                              f"unknown quantization `{q}`", f"did you mean `{close}`?" if close else None)
+            yield ctx.finding(
+                "MS226",
+                f"/spec/identity/model/variants/{i}/quantization",
+                f"unknown quantization `{q}`",
+                f"did you mean `{close}`?" if close else None,
+            )
 
 
 @rule
@@ -173,13 +207,20 @@ def accelerator(ctx: Context) -> Iterator[Finding]:
         canon = accelerators.canonical_type(gpu_type)
         if canon is None:
             close = accelerators.suggest_type(gpu_type)
-            yield ctx.finding("MS210", pointer, f"unknown accelerator type `{gpu_type}`",
-                              f"did you mean `{close}`?" if close else None)
+            yield ctx.finding(
+                "MS210",
+                pointer,
+                f"unknown accelerator type `{gpu_type}`",
+                f"did you mean `{close}`?" if close else None,
+            )
             continue
         owner = accelerators.KNOWN_TYPES[canon]
         if vendor and vendor in accelerators.VENDORS and owner != vendor:
-            yield ctx.finding("MS211", pointer, f"accelerator type `{gpu_type}` is made by {owner}, "
-                              f"but vendor is `{acc.get('vendor')}`")
+            yield ctx.finding(
+                "MS211",
+                pointer,
+                f"accelerator type `{gpu_type}` is made by {owner}, but vendor is `{acc.get('vendor')}`",
+            )
 
 
 @rule
@@ -187,8 +228,12 @@ def log_level(ctx: Context) -> Iterator[Finding]:
     level = ctx.get("spec.operations.observability.logging.level")
     if isinstance(level, str) and level.lower() not in vocab.LOG_LEVELS:
         close = vocab.suggest(level, vocab.LOG_LEVELS)
-        yield ctx.finding("MS225", _ptr("spec.operations.observability.logging.level"),
-                          f"unknown log level `{level}`", f"did you mean `{close}`?" if close else None)
+        yield ctx.finding(
+            "MS225",
+            _ptr("spec.operations.observability.logging.level"),
+            f"unknown log level `{level}`",
+            f"did you mean `{close}`?" if close else None,
+        )
 
 
 # -- artifacts -------------------------------------------------------------------------------
@@ -196,10 +241,13 @@ def log_level(ctx: Context) -> Iterator[Finding]:
 
 @rule
 def artifact_uris(ctx: Context) -> Iterator[Finding]:
-    places = [(f"/spec/identity/model/artifacts/{k}", v)
-              for k, v in (ctx.get("spec.identity.model.artifacts") or {}).items()]
-    places += [(f"/spec/identity/model/variants/{i}/uri", v.get("uri"))
-               for i, v in enumerate(ctx.get("spec.identity.model.variants") or [])]
+    places = [
+        (f"/spec/identity/model/artifacts/{k}", v) for k, v in (ctx.get("spec.identity.model.artifacts") or {}).items()
+    ]
+    places += [
+        (f"/spec/identity/model/variants/{i}/uri", v.get("uri"))
+        for i, v in enumerate(ctx.get("spec.identity.model.variants") or [])
+    ]
     for pointer, uri in places:
         if not isinstance(uri, str):
             continue
@@ -229,22 +277,30 @@ def kubernetes_names(ctx: Context) -> Iterator[Finding]:
     name = ctx.get("metadata.name")
     if isinstance(name, str) and (len(name) > 253 or not _DNS_SUBDOMAIN.match(name)):
         fixed = re.sub(r"[^a-z0-9.-]+", "-", name.lower()).strip("-.") or None
-        yield ctx.finding("MS214", "/metadata/name",
-                          f"metadata.name `{name}` is not a Kubernetes name (lower-case a-z, 0-9, '-', '.')",
-                          f"e.g. `{fixed}`" if fixed and fixed != name else None)
+        yield ctx.finding(
+            "MS214",
+            "/metadata/name",
+            f"metadata.name `{name}` is not a Kubernetes name (lower-case a-z, 0-9, '-', '.')",
+            f"e.g. `{fixed}`" if fixed and fixed != name else None,
+        )
     for key, value in (ctx.get("metadata.labels") or {}).items():
         pointer = f"/metadata/labels/{escape_pointer_token(key)}"
         problem = _label_key_problem(key)
         if problem:
             yield ctx.finding("MS215", pointer, problem)
         if isinstance(value, str) and value and (len(value) > 63 or not _LABEL_NAME.match(value)):
-            yield ctx.finding("MS215", pointer, f"label value `{value}` for `{key}` is not a valid label value "
-                              "(≤ 63 chars of [A-Za-z0-9._-], alphanumeric at both ends)")
+            yield ctx.finding(
+                "MS215",
+                pointer,
+                f"label value `{value}` for `{key}` is not a valid label value "
+                "(≤ 63 chars of [A-Za-z0-9._-], alphanumeric at both ends)",
+            )
     for key in ctx.get("metadata.annotations") or {}:
         problem = _label_key_problem(key)
         if problem:
-            yield ctx.finding("MS215", f"/metadata/annotations/{escape_pointer_token(key)}",
-                              problem.replace("label", "annotation"))
+            yield ctx.finding(
+                "MS215", f"/metadata/annotations/{escape_pointer_token(key)}", problem.replace("label", "annotation")
+            )
 
 
 # -- environment -----------------------------------------------------------------------------
@@ -260,11 +316,19 @@ def environment(ctx: Context) -> Iterator[Finding]:
             continue
         kind = looks_like_secret(value)
         if kind is not None:
-            yield ctx.finding("MS217", pointer, f"the value of {name} looks like {kind} (value not shown)",
-                              "remove it from the spec and load it from a Kubernetes Secret (secretKeyRef)")
+            yield ctx.finding(
+                "MS217",
+                pointer,
+                f"the value of {name} looks like {kind} (value not shown)",
+                "remove it from the spec and load it from a Kubernetes Secret (secretKeyRef)",
+            )
         elif secret_like_name(name) and not is_reference(value):
-            yield ctx.finding("MS223", pointer, f"{name} is set to a literal value (not shown)",
-                              "credentials belong in a Secret; reference it instead")
+            yield ctx.finding(
+                "MS223",
+                pointer,
+                f"{name} is set to a literal value (not shown)",
+                "credentials belong in a Secret; reference it instead",
+            )
 
 
 # -- governance ------------------------------------------------------------------------------
@@ -275,8 +339,11 @@ def pii_logging(ctx: Context) -> Iterator[Finding]:
     allowed = ctx.get("spec.governance.compliance.pii.allowed")
     level = ctx.get("spec.operations.observability.logging.level")
     if allowed is False and isinstance(level, str) and level.lower() in ("debug", "trace"):
-        yield ctx.finding("MS218", _ptr("spec.operations.observability.logging.level"),
-                          f"logging level `{level}` while pii.allowed is false: debug logs usually hold prompts")
+        yield ctx.finding(
+            "MS218",
+            _ptr("spec.operations.observability.logging.level"),
+            f"logging level `{level}` while pii.allowed is false: debug logs usually hold prompts",
+        )
 
 
 # -- dependencies (ids; specRef resolution lives in refs.py) ----------------------------------
@@ -288,8 +355,11 @@ def dependency_ids(ctx: Context) -> Iterator[Finding]:
     for i, dep in enumerate(ctx.get("spec.pipeline.dependencies") or []):
         dep_id = dep.get("id")
         if dep_id in seen:
-            yield ctx.finding("MS219", f"/spec/pipeline/dependencies/{i}/id",
-                              f"dependency id `{dep_id}` repeats dependency {seen[dep_id]}")
+            yield ctx.finding(
+                "MS219",
+                f"/spec/pipeline/dependencies/{i}/id",
+                f"dependency id `{dep_id}` repeats dependency {seen[dep_id]}",
+            )
         else:
             seen[dep_id] = i
 
@@ -301,9 +371,13 @@ def dependency_ids(ctx: Context) -> Iterator[Finding]:
 def yaml_number_traps(ctx: Context) -> Iterator[Finding]:
     for pointer, trap in ctx.doc.traps.items():
         if trap.kind in ("octal", "sexagesimal"):
-            yield ctx.finding("MS310", pointer, f"`{trap.text}` is read as {trap.value} (YAML 1.1 "
-                              f"{'octal' if trap.kind == 'octal' else 'base-60'} number)",
-                              f"write {trap.value} if that is meant, or quote \"{trap.text}\"")
+            yield ctx.finding(
+                "MS310",
+                pointer,
+                f"`{trap.text}` is read as {trap.value} (YAML 1.1 "
+                f"{'octal' if trap.kind == 'octal' else 'base-60'} number)",
+                f'write {trap.value} if that is meant, or quote "{trap.text}"',
+            )
 
 
 # -- capacity (resolver tie-in) --------------------------------------------------------------
@@ -318,5 +392,6 @@ def accelerator_capacity(ctx: Context) -> Iterator[Finding]:
 
     problem = declared_fit(ctx.data)
     if problem:
-        yield ctx.finding("MS224", "/spec/runtime/accelerator", problem,
-                          "run `modelspec resolve` for a type and count that fit")
+        yield ctx.finding(
+            "MS224", "/spec/runtime/accelerator", problem, "run `modelspec resolve` for a type and count that fit"
+        )

@@ -6,14 +6,18 @@ import re
 
 _NAME = r"[A-Za-z0-9][A-Za-z0-9._\-]*"
 SCHEMES: dict[str, tuple[re.Pattern[str], str]] = {
-    "hf": (re.compile(rf"^hf://(?:{_NAME}/)?{_NAME}(?:@[A-Za-z0-9._/\-]+)?(?:/[^\s@]*)?$"),
-           "hf://org/model[@revision]"),
+    "hf": (
+        re.compile(rf"^hf://(?:{_NAME}/)?{_NAME}(?:@[A-Za-z0-9._/\-]+)?(?:/[^\s@]*)?$"),
+        "hf://org/model[@revision]",
+    ),
     "s3": (re.compile(r"^s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](?:/\S*)?$"), "s3://bucket/key"),
     "gs": (re.compile(r"^gs://[a-z0-9][a-z0-9._\-]{1,220}[a-z0-9](?:/\S*)?$"), "gs://bucket/path"),
     "az": (re.compile(r"^az://[A-Za-z0-9][A-Za-z0-9\-.]*(?:/\S+)+$"), "az://container/path"),
     "pvc": (re.compile(r"^pvc://[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(?:/\S*)?$"), "pvc://claim-name/path"),
-    "oci": (re.compile(r"^oci://[A-Za-z0-9.\-]+(?::\d+)?(?:/[a-z0-9._\-]+)+(?::[\w][\w.\-]{0,127}|@sha256:[a-f0-9]{64})?$"),
-            "oci://registry/repository[:tag|@sha256:digest]"),
+    "oci": (
+        re.compile(r"^oci://[A-Za-z0-9.\-]+(?::\d+)?(?:/[a-z0-9._\-]+)+(?::[\w][\w.\-]{0,127}|@sha256:[a-f0-9]{64})?$"),
+        "oci://registry/repository[:tag|@sha256:digest]",
+    ),
     "file": (re.compile(r"^file://(?:localhost)?/\S*$|^file://\S+$"), "file:///absolute/path"),
     "https": (re.compile(r"^https://[A-Za-z0-9.\-]+(?::\d+)?(?:/\S*)?$"), "https://host/path"),
     "http": (re.compile(r"^http://[A-Za-z0-9.\-]+(?::\d+)?(?:/\S*)?$"), "http://host/path"),

@@ -21,6 +21,12 @@ _ACC = "/spec/runtime/accelerator"
 _E, _W = Severity.ERROR, Severity.WARNING
 
 
+def _no_server(pointer: str, declared: object, w: WorkloadFacts) -> DriftFinding:
+    """A declared field the launch command would tell, when no server invocation was found."""
+    why = "; ".join(e["detail"] for e in w.detection.get("evidence", [])[:2]) or "no container"
+    return unknown(pointer, declared, "k8s", f"no model server command found in the pod ({why})")
+
+
 @cluster_rule(
     "MS501",
     f"{_ACC}/count",
@@ -56,6 +62,7 @@ def _gpu_limit(spec: ModelSpec, w: WorkloadFacts) -> Iterator[DriftFinding]:
 def _parallel(spec: ModelSpec, w: WorkloadFacts) -> Iterator[DriftFinding]:
     count = spec.spec.runtime.accelerator.count
     if not w.launch.is_server:
+        yield _no_server(f"{_ACC}/count", count, w)
         return
     gpus = w.launch.get("gpus")
     pointer = f"{_ACC}/count"
@@ -131,7 +138,10 @@ def _gpu_type(spec: ModelSpec, w: WorkloadFacts) -> Iterator[DriftFinding]:
 def _max_len(spec: ModelSpec, w: WorkloadFacts) -> Iterator[DriftFinding]:
     batch = spec.spec.runtime.batch
     declared = batch.max_sequence_length_tokens if batch else None
-    if declared is None or not w.launch.is_server:
+    if declared is None:
+        return
+    if not w.launch.is_server:
+        yield _no_server("/spec/runtime/batch/maxSequenceLengthTokens", declared, w)
         return
     live = w.http.get("max_model_len")
     fact = live if live is not None and live.known else w.launch.get("max-model-len")
@@ -149,7 +159,9 @@ def _max_len(spec: ModelSpec, w: WorkloadFacts) -> Iterator[DriftFinding]:
 def _batch(spec: ModelSpec, w: WorkloadFacts) -> Iterator[DriftFinding]:
     batch = spec.spec.runtime.batch
     declared = batch.max_batch_size if batch else None
-    if declared is not None and w.launch.is_server:
+    if declared is not None and not w.launch.is_server:
+        yield _no_server("/spec/runtime/batch/maxBatchSize", declared, w)
+    elif declared is not None:
         yield compare("/spec/runtime/batch/maxBatchSize", declared, w.launch.get("max-num-seqs"), "max-num-seqs")
 
 
@@ -163,7 +175,10 @@ def _batch(spec: ModelSpec, w: WorkloadFacts) -> Iterator[DriftFinding]:
 )
 def _precision(spec: ModelSpec, w: WorkloadFacts) -> Iterator[DriftFinding]:
     precision = spec.spec.identity.model.precision
-    if precision is None or not w.launch.is_server:
+    if precision is None:
+        return
+    if not w.launch.is_server:
+        yield _no_server("/spec/identity/model/precision", precision, w)
         return
     dtype, quant = w.launch.get("dtype"), w.launch.get("quantization")
     pointer = "/spec/identity/model/precision"
@@ -192,7 +207,10 @@ def _precision(spec: ModelSpec, w: WorkloadFacts) -> Iterator[DriftFinding]:
 def _port(spec: ModelSpec, w: WorkloadFacts) -> Iterator[DriftFinding]:
     serving = spec.spec.operations.serving if spec.spec.operations else None
     port = serving.port if serving else None
-    if port is None or not w.launch.is_server:
+    if port is None:
+        return
+    if not w.launch.is_server:
+        yield _no_server("/spec/operations/serving/port", port, w)
         return
     front = w.detection.get("frontPort")
     if isinstance(front, int):
@@ -290,6 +308,8 @@ def _scaling(spec: ModelSpec, w: WorkloadFacts) -> Iterator[DriftFinding]:
         pointer = f"/spec/operations/scaling/{field}"
         if not a.known:
             yield unknown(pointer, value, a.source.value, f"autoscaling unknown: {a.reason}")
+        elif a.value.get("present") and a.value.get(field) is None:
+            yield unknown(pointer, value, "k8s", f"{a.value.get('kind')} {a.value.get('name')} sets no {field}")
         elif a.value.get("present"):
             observed = a.value.get(field)
             yield verdict(
