@@ -47,6 +47,22 @@ def _probe(fact: Fact) -> Probe | None:
     return Probe(fact.value.get("path"), fact.value.get("port"), fact.value.get("timeoutSeconds"))
 
 
+def _port(w: WorkloadFacts) -> tuple[int | None, str]:
+    """The port clients reach: a routing proxy's in front of the server, else the server's own when
+    its launch arguments set it; a containerPort only when the server's port cannot be read. An
+    engine's default port is not an observation and is left out."""
+    front = (w.detection or {}).get("frontPort")
+    if isinstance(front, int):
+        return front, f"{(w.detection or {}).get('front')} in front of the server"
+    port = w.launch.get("port") if w.launch.is_server else None
+    if port is not None and port.known:
+        value = _explicit(port)
+        return (int(value), "launch arguments (--port)") if value is not None else (None, "")
+    if w.ports.known and w.ports.value:
+        return int(w.ports.value[0]), "containerPort (the server's own port is not readable)"
+    return None, ""
+
+
 def _observed(w: WorkloadFacts) -> Observed:
     launch = w.launch
     obs = Observed()
@@ -56,13 +72,9 @@ def _observed(w: WorkloadFacts) -> Observed:
             obs.precision = precision_of(dtype, quant)
             if obs.precision:
                 obs.sources["identity.model.precision"] = "--dtype / --quantization"
-        port = _explicit(launch.get("port"))
-        if port is not None:
-            obs.port = int(port)
-            obs.sources["operations.serving.port"] = "--port"
-    if obs.port is None and w.ports.known and w.ports.value:
-        obs.port = int(w.ports.value[0])
-        obs.sources["operations.serving.port"] = "containerPort"
+    obs.port, where = _port(w)
+    if obs.port is not None:
+        obs.sources["operations.serving.port"] = where
     obs.readiness, obs.liveness = _probe(w.probes["readiness"]), _probe(w.probes["liveness"])
     for attr, key in (("cpu_cores", "cpu"), ("memory_bytes", "memory"), ("ephemeral_bytes", "ephemeralStorage")):
         fact = w.resources[key]

@@ -30,6 +30,11 @@ PLACEHOLDER = "unknown"
 ENV_PLACEHOLDER = "<set in cluster>"
 FRAMEWORK_OF = {"vllm": "vllm", "sglang": "sglang", "tgi": "tgi", "triton": "triton", "llama.cpp": "llama.cpp",
                 "ollama": "ollama", "kserve": "kserve"}
+# what a human (or a second scan) can do about a validator error in a draft
+HINTS = {
+    "MS203": " (not observed: the launch arguments do not set --max-model-len; scan with --probe-http to read"
+    " max_model_len from vLLM's /v1/models, or write the value you serve with)",
+}
 _HF_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
@@ -180,9 +185,11 @@ def check(draft: Draft) -> None:
     from ..validate.runner import Validator
 
     for rep in Validator().validate_text(draft.text(), str(draft.path)):
-        draft.problems += [
-            f"{f.rule} {f.path} {f.message}".strip() for f in rep.findings if f.severity.value == "error"
-        ]
+        for f in rep.findings:
+            if f.severity.value != "error":
+                continue
+            hint = HINTS.get(f.rule, "")
+            draft.problems.append(f"{f.rule} {f.path} {f.message}{hint}".strip())
 
 
 def write(draft: Draft, directory: Path, *, force: bool = False) -> Draft:
