@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +24,8 @@ from modelspec.scan.vllm_http import base_url, models_facts, probe
 from .fakes.dcgm import Gpu, exporter_pod, serve_dcgm
 from .fakes.loopback import running
 from .fakes.vllm.server import serve_vllm
+
+DATA = Path(__file__).resolve().parent / "data" / "dcgm"
 
 # A real line from a GKE user's exporter (K80 node, no GPU in use): empty pod labels.
 K80_IDLE = (
@@ -201,3 +204,15 @@ def test_threads_do_not_leak_from_probes() -> None:
     before = threading.active_count()
     test_html_instead_of_metrics_is_unknown()
     assert threading.active_count() <= before + 1
+
+
+def test_recorded_exporter_page_attributes_every_gpu_to_its_pod() -> None:
+    """The page format of dcgm-exporter's render_metrics.go, served as is by the fake exporter."""
+    page = (DATA / "a10g-x4-one-pod.txt").read_text()
+    with serve_dcgm("ip-10-0-1-57.ec2.internal", [], raw=page) as (srv, _):
+        pods = [exporter_pod("dcgm-exporter-7x2k9", "ip-10-0-1-57.ec2.internal", "127.0.0.1", srv.server_address[1])]
+        reading = dcgm.read(dcgm.find_exporters(pods), timeout=2, deadline_s=5)
+    [(key, gpus)] = reading.by_pod().items()
+    assert key == ("default", "mistral-7b-pnstl2xlc6-qlt8t")
+    assert sorted(g.utilisation or 0 for g in gpus) == [85.0, 86.0, 87.0, 88.0]
+    assert {g.model for g in gpus} == {"NVIDIA A10G"} and {g.container for g in gpus} == {"mistral-7b"}

@@ -10,7 +10,8 @@ A GPU nobody holds has empty ``pod``/``namespace``/``container``. MIG instances 
 ``GPU_I_ID``/``GPU_I_PROFILE`` and report ``DCGM_FI_PROF_GR_ENGINE_ACTIVE`` (0–1) instead of
 ``DCGM_FI_DEV_GPU_UTIL``. ``mode`` makes the exporter misbehave: ``garbage`` (HTML), ``slow``
 (one byte every ``trickle_s`` seconds), ``status`` (HTTP 503), ``old-labels``
-(``pod_name``/``pod_namespace``/``container_name``, ``--use-old-namespace``).
+(``pod_name``/``pod_namespace``/``container_name``, ``--use-old-namespace``); ``raw`` serves a
+recorded page as is (tests/data/dcgm).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class ExporterState:
     trickle_s: float = 1.0
     scrapes: int = 0
     extra: list[str] = field(default_factory=list)
+    raw: str | None = None  # serve this text instead (a recorded exporter page)
 
     def text(self) -> str:
         names = ("pod_name", "pod_namespace", "container_name") if self.mode == "old-labels" else (
@@ -65,14 +67,15 @@ class ExporterState:
             "# TYPE DCGM_FI_PROF_GR_ENGINE_ACTIVE gauge",
         ]
         for g in self.gpus:
+            # label order of render_metrics.go: device labels, [MIG], Hostname, label-counters, attributes
             labels = (
-                f'gpu="{g.index}",UUID="{g.uuid}",device="nvidia{g.index}",modelName="{g.model}",'
-                f'Hostname="{self.hostname}"'
+                f'gpu="{g.index}",UUID="{g.uuid}",pci_bus_id="00000000:{0x18 + g.index:02X}:00.0",'
+                f'device="nvidia{g.index}",modelName="{g.model}"'
             )
             if g.mig_id is not None:
                 labels += f',GPU_I_PROFILE="{g.mig_profile}",GPU_I_ID="{g.mig_id}"'
-            labels += f',DCGM_FI_DRIVER_VERSION="550.54.15",{names[2]}="{g.container}",{names[1]}="{g.namespace}",'
-            labels += f'{names[0]}="{g.pod}"'
+            labels += f',Hostname="{self.hostname}",DCGM_FI_DRIVER_VERSION="550.54.15",'
+            labels += f'{names[2]}="{g.container}",{names[1]}="{g.namespace}",{names[0]}="{g.pod}"'
             lines.append(f"DCGM_FI_DEV_SM_CLOCK{{{labels}}} 1980")
             if g.mig_id is None:
                 lines.append(f"DCGM_FI_DEV_GPU_UTIL{{{labels}}} {g.util:g}")
@@ -101,7 +104,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        body = (b"<html><body>not metrics</body></html>" if st.mode == "garbage" else st.text().encode())
+        if st.mode == "garbage":
+            body = b"<html><body>not metrics</body></html>"
+        else:
+            body = (st.raw if st.raw is not None else st.text()).encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain; version=0.0.4")
         self.send_header("Content-Length", str(len(body)))
