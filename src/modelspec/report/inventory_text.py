@@ -79,7 +79,7 @@ def _row(w: WorkloadRow, wide: bool) -> list[str]:
 HEADERS = ["WORKLOAD", "ENGINE", "MODEL", "GPUS", "TP/PP/DP", "LEN/SEQS", "READY", "SCALE", "AGE", "SPEC", "$/H"]
 WIDE = ["UTIL", "IDLE$/DAY", "TOK/GPU-H", "KV", "EVIDENCE"]
 # floors the default table shrinks columns to (most slack first) so rows fit 120 columns
-CAPS = [20, 10, 14, 9, 8, 9, 5, 5, 3, 7, 5]
+CAPS = [22, 13, 12, 9, 8, 9, 5, 5, 3, 7, 6]
 
 
 def _fit(natural: list[int], floors: list[int], budget: int) -> list[int]:
@@ -114,7 +114,8 @@ def _cluster(inv: Inventory, wide: bool) -> list[str]:
     cost = c.to_dict()["cost"]
     lines = [
         "",
-        f"GPU capacity: {c.allocatable} GPUs on {len(c.nodes)} nodes, {c.requested:g} requested, {c.free:g} free "
+        f"GPU capacity: {c.allocatable} GPUs on {len(c.nodes)} node{'' if len(c.nodes) == 1 else 's'}, "
+        f"{c.requested:g} requested, {c.free:g} free "
         f"(largest free block {c.largest_free_block:g}); fragmented: {c.fragmented:g}"
         + (f" on {', '.join(c.fragmented_nodes)}" if c.fragmented_nodes else ""),
     ]

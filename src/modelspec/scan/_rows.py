@@ -108,7 +108,8 @@ def row_from_facts(w: WorkloadFacts, workload: Any) -> WorkloadRow:
             setattr(row, attr, fact.value if fact.known else None)
             if not fact.known:
                 row.unknown[_camel(attr)] = fact.reason or "not set"
-        row.observed.sources["maxNumSeqs"] = launch.get("max-num-seqs").source.value
+        row.max_num_seqs_set = _explicit(launch.get("max-num-seqs")) is not None
+        row.max_model_len_set = _explicit(launch.get("max-model-len")) is not None
     row.desired, row.ready = w.replicas.value, w.ready_replicas.value
     a = w.autoscaler
     if not a.known:
@@ -120,7 +121,9 @@ def row_from_facts(w: WorkloadFacts, workload: Any) -> WorkloadRow:
     row.pods = [f"{w.namespace}/{p['name']}" for p in w.pods if p.get("name")]
     if w.notes:
         row.unknown.setdefault("notes", "; ".join(w.notes))
-    obs = _observed(w)
-    obs.sources.update(row.observed.sources)
-    row.observed = obs
+    row.observed = _observed(w)
+    if row.max_num_seqs_set:
+        row.observed.sources["runtime.batch.maxBatchSize"] = "launch arguments (--max-num-seqs)"
+    if row.max_model_len_set:
+        row.observed.sources["runtime.batch.maxSequenceLengthTokens"] = "launch arguments (--max-model-len)"
     return row

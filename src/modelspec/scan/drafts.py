@@ -30,6 +30,14 @@ PLACEHOLDER = "unknown"
 ENV_PLACEHOLDER = "<set in cluster>"
 FRAMEWORK_OF = {"vllm": "vllm", "sglang": "sglang", "tgi": "tgi", "triton": "triton", "llama.cpp": "llama.cpp",
                 "ollama": "ollama", "kserve": "kserve"}
+# inventory unknowns that a spec field would have held
+SPEC_FIELDS = {
+    "maxModelLen": "runtime.batch.maxSequenceLengthTokens",
+    "maxNumSeqs": "runtime.batch.maxBatchSize",
+    "autoscaling": "operations.scaling",
+    "tensor": "runtime.accelerator.count (tensor parallel size)",
+    "pipeline": "runtime.accelerator.count (pipeline parallel size)",
+}
 # what a human (or a second scan) can do about a validator error in a draft
 HINTS = {
     "MS203": " (not observed: the launch arguments do not set --max-model-len; scan with --probe-http to read"
@@ -51,8 +59,13 @@ class Draft:
     def text(self) -> str:
         import yaml
 
-        lines = [f"# {h}" if h else "#" for h in self.header]
+        lines = [f"# {_comment(h)}" if h else "#" for h in self.header]
         return "\n".join(lines) + "\n" + yaml.safe_dump(self.document, sort_keys=False, allow_unicode=True)
+
+
+def _comment(text: str) -> str:
+    """One comment line whatever the cluster's names hold: line breaks and other non-printables escaped."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def file_name(row: WorkloadRow) -> str:
@@ -97,9 +110,9 @@ def _runtime(row: WorkloadRow, src: dict[str, str]) -> dict[str, Any]:
     }
     src["runtime.accelerator"] = f"node labels ({acc.product or 'no GPU label'}) and the pods' GPU limits"
     batch = {}
-    if row.max_num_seqs is not None and row.observed.sources.get("maxNumSeqs") != "default":
+    if row.max_num_seqs is not None and row.max_num_seqs_set:
         batch["maxBatchSize"] = row.max_num_seqs
-    if row.max_model_len is not None:
+    if row.max_model_len is not None and row.max_model_len_set:
         batch["maxSequenceLengthTokens"] = row.max_model_len
     if batch:
         runtime["batch"] = batch
@@ -170,8 +183,9 @@ def build(row: WorkloadRow, *, context: str | None, observed_at: str) -> Draft:
         "where each value came from:",
         *[f"  {k}: {v}" for k, v in sorted({**src, **row.observed.sources}.items())],
     ]
-    if row.unknown:
-        header += ["left out (not observed):", *[f"  {k}: {v}" for k, v in sorted(row.unknown.items())]]
+    left_out = {k: v for k, v in row.unknown.items() if k in SPEC_FIELDS}
+    if left_out:
+        header += ["left out (not observed):", *[f"  {SPEC_FIELDS[k]}: {v}" for k, v in sorted(left_out.items())]]
     draft = Draft(row.id, Path(file_name(row)), doc, header)
     if row.accelerator.type is None or not row.accelerator.count:
         draft.problems.append(

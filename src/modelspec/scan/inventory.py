@@ -98,6 +98,8 @@ class WorkloadRow:
     data: int | None = None
     max_model_len: int | None = None
     max_num_seqs: int | None = None
+    max_num_seqs_set: bool = False  # given in the launch arguments (not the engine's default)
+    max_model_len_set: bool = False  # given in the launch arguments, or read from /v1/models
     desired: int | None = None
     ready: int | None = None
     autoscaling: Autoscaling | None = None
@@ -600,6 +602,7 @@ def _probe_rows(
         row.http = probe(base, window_s=window_s, deadline_s=deadline_s, metrics_url=url)
         if row.max_model_len is None and row.http.get("max_model_len", Fact.unknown(Source.VLLM_HTTP, "")).known:
             row.max_model_len = row.http["max_model_len"].value
+            row.max_model_len_set = True
             row.unknown.pop("maxModelLen", None)
             row.observed.sources["runtime.batch.maxSequenceLengthTokens"] = "vLLM /v1/models max_model_len"
         tokens_per_gpu_hour(row)
@@ -698,6 +701,9 @@ def inventory(
         reading = dcgm_mod.read(dcgm_mod.find_exporters(raw_pods), deadline_s=probe_deadline_s)
         _probe_rows([r for r in rows if not r[0].http], _metrics_ports(specs, rows), probe_window_s,
                     probe_deadline_s)
+    for row, _, _ in rows:
+        if row.http and row.tokens_per_gpu_hour is None:
+            tokens_per_gpu_hour(row)
     summary, nodes = summarize([n for n in listings["nodes"].items if isinstance(n, dict)], raw_pods, prices, reading)
     pods_by_id = {f"{meta_of(p).get('namespace')}/{meta_of(p).get('name')}": p for p in raw_pods}
     for row, _, _ in rows:
