@@ -237,7 +237,7 @@ def scan_cluster(
 
     try:
         inv = inventory(reader, specs=specs, probe_http=probe_http, probe_window_s=probe_window, catalog=catalog,
-                        context=context)
+                        context=context, probe_deadline_s=probe_window + deadline)
     except CatalogError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
