@@ -294,6 +294,7 @@ def test_probe_http_reads_vllm_and_dcgm_utilisation(tmp_path: Path) -> None:
     out = report(proc)
     llama = by_id(out)["llm/Deployment/llama-3-70b-chat"]
     assert llama["gpuUtilisation"] == pytest.approx(50.0)
+    assert llama["gpuUtilisationByPod"] == {f"llm/{pod_a}": 80.0, f"llm/{pod_b}": 20.0}
     assert llama["idleGpuHoursPerDay"] == pytest.approx(4 * 0.2 * 24 + 4 * 0.8 * 24)
     assert llama["idleCostPerDay"] == pytest.approx(llama["idleGpuHoursPerDay"] * 6.88, rel=1e-3)
     assert llama["http"]["kvCacheUsage"]["value"] == 0.42 and llama["tokensPerGpuHour"] > 0

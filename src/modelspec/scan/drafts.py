@@ -60,7 +60,23 @@ class Draft:
         import yaml
 
         lines = [f"# {_comment(h)}" if h else "#" for h in self.header]
-        return "\n".join(lines) + "\n" + yaml.safe_dump(self.document, sort_keys=False, allow_unicode=True)
+        return "\n".join(lines) + "\n" + yaml.dump(self.document, Dumper=_dumper(), sort_keys=False, allow_unicode=True)
+
+
+def _dumper() -> Any:
+    """A safe dumper that double-quotes strings holding line separators or control characters:
+    plain or block style would fold NEL/LS/PS into spaces and the draft would not say what runs."""
+    import yaml
+
+    class _Dumper(yaml.SafeDumper):
+        pass
+
+    def _str(dumper: Any, data: str) -> Any:
+        risky = any((not ch.isprintable() and ch != "\n") or ch in "\x85\u2028\u2029" for ch in data)
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"' if risky else None)
+
+    _Dumper.add_representer(str, _str)
+    return _Dumper
 
 
 def _comment(text: str) -> str:

@@ -110,6 +110,7 @@ class WorkloadRow:
     gpus: float = 0.0  # GPUs its bound pods hold now
     cost_per_hour: float | None = None
     utilisation: float | None = None  # mean GPU utilisation of its pods, percent
+    pod_utilisation: dict[str, float] = field(default_factory=dict)  # pod id -> mean of its GPUs (DCGM)
     idle_gpu_hours_per_day: float | None = None
     idle_cost_per_day: float | None = None
     http: dict[str, Fact] = field(default_factory=dict)
@@ -155,6 +156,7 @@ class WorkloadRow:
             "gpus": self.gpus,
             "costPerHour": _round(self.cost_per_hour),
             "gpuUtilisation": _round(self.utilisation),
+            "gpuUtilisationByPod": {k: round(v, 2) for k, v in self.pod_utilisation.items()},
             "idleGpuHoursPerDay": _round(self.idle_gpu_hours_per_day),
             "idleCostPerDay": _round(self.idle_cost_per_day),
             "tokensPerGpuHour": _round(self.tokens_per_gpu_hour),
@@ -446,13 +448,16 @@ def _utilisation(
     by_pod = dcgm.by_pod()
     idle_hours = idle_cost = 0.0
     utils: list[float] = []
-    for gpu_type, _, _, pid in held:
+    pods = {pid: gpu_type for gpu_type, _, _, pid in held}  # a pod with two GPU resources counts once
+    for pid, gpu_type in pods.items():
         ns, _, name = pid.partition("/")
         seen = [g.utilisation for g in by_pod.get((ns, name), []) if g.utilisation is not None]
         if not seen:
             row.unknown["gpuUtilisation"] = f"the DCGM exporter lists no GPU for pod {pid}"
+            row.pod_utilisation.clear()
             return
         utils += seen
+        row.pod_utilisation[pid] = sum(seen) / len(seen)
         price = _price(catalog, gpu_type)
         for u in seen:
             idle_hours += (1 - u / 100.0) * HOURS_PER_DAY
