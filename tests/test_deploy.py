@@ -38,10 +38,14 @@ def test_manifest_deserializes_with_client_models(name: str, doc: dict[str, Any]
 
 def test_cluster_role_is_read_only_and_has_no_secrets() -> None:
     role = next(d for _, d in documents() if d["kind"] == "ClusterRole")
+    from modelspec.scan.kube import KINDS, VERBS
+
     resources = {r for rule in role["rules"] for r in rule["resources"]}
     verbs = {v for rule in role["rules"] for v in rule["verbs"]}
-    assert resources == {"pods", "nodes", "deployments", "statefulsets", "horizontalpodautoscalers"}
-    assert verbs == {"get", "list", "watch"}
+    granted = {(g, r) for rule in role["rules"] for g in rule["apiGroups"] for r in rule["resources"]}
+    # exactly what the scanner lists, with exactly the verbs it uses (nothing watches)
+    assert granted == {(k.group, k.plural) for k in KINDS.values()}
+    assert verbs == set(VERBS) == {"list"}
     assert not any("secrets" in r or "configmaps" in r or "/exec" in r for r in resources)
 
 

@@ -16,9 +16,9 @@ import jsonschema
 import pytest
 import yaml
 
-from .conftest import EXAMPLES, ROOT
 from modelspec.scan.kube import KINDS
 
+from .conftest import EXAMPLES, ROOT
 from .fakes.kube.server import Fault, State, load_fixtures, serve, write_kubeconfig
 from .fakes.vllm.server import serve_vllm
 

@@ -6,6 +6,7 @@ Unknown is a value: a fact that could not be read carries ``value=None`` and the
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
@@ -39,8 +40,15 @@ CONFIDENCE = {
 }
 
 
+_STAMP: list[Any] = [-1, ""]  # (millisecond, text): thousands of facts share one timestamp
+
+
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    ms = int(time.time() * 1000)
+    if _STAMP[0] != ms:
+        stamp = datetime.fromtimestamp(ms / 1000, timezone.utc).isoformat(timespec="milliseconds")
+        _STAMP[0], _STAMP[1] = ms, stamp.replace("+00:00", "Z")
+    return str(_STAMP[1])
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ModelSpecError
+from .compact import PRUNERS, Interner, pod
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,7 @@ class KubeReader:
         workers: int = 4,
         deadline: float = DEFAULT_DEADLINE,
         max_pages: int = MAX_PAGES,
+        compact: bool = True,
     ) -> None:
         self.api = api
         self.namespace = namespace
@@ -130,6 +132,7 @@ class KubeReader:
         self.workers = workers
         self.deadline = deadline
         self.max_pages = max_pages
+        self.compact = compact  # prune each page to the fields the scan reads (memory)
         self._end = time.monotonic() + deadline
         self.discovery_error: str | None = None
 
@@ -215,6 +218,7 @@ class KubeReader:
 
         token: str | None = None
         seen: set[str] = set()
+        interner = Interner()
         relisted = retried = False
         while True:
             if listing.requests >= self.max_pages:
@@ -247,7 +251,7 @@ class KubeReader:
                     continue
                 listing.error = f"{kind.key}: {_one_line(exc)}"
                 return
-            token = self._take_page(kind, body, listing)
+            token = self._take_page(kind, body, listing, self.compact, interner)
             if listing.error or not token:
                 return
             if token in seen:
@@ -256,7 +260,7 @@ class KubeReader:
             seen.add(token)
 
     @staticmethod
-    def _take_page(kind: Kind, body: Any, listing: Listing) -> str | None:
+    def _take_page(kind: Kind, body: Any, listing: Listing, compact: bool, interner: Interner) -> str | None:
         """Keep a page's object items; a body of the wrong shape is an error, not an exception."""
         if not isinstance(body, dict):
             listing.error = f"{kind.key}: malformed response (a JSON {type(body).__name__}, not a list object)"
@@ -267,7 +271,11 @@ class KubeReader:
         if not isinstance(items, list):
             listing.error = f"{kind.key}: malformed response (items is a {type(items).__name__}, not a list)"
             return None
-        good = [i for i in items if isinstance(i, dict)]
+        prune = PRUNERS.get(kind.key) if compact else None
+        if kind.key == "pods" and compact:
+            good = [pod(i, interner) for i in items if isinstance(i, dict)]
+        else:
+            good = [prune(i) if prune else i for i in items if isinstance(i, dict)]
         listing.dropped += len(items) - len(good)
         listing.items.extend(good)
         meta = body.get("metadata")

@@ -29,6 +29,11 @@ _REVISION_LABELS = ("pod-template-hash", "controller-revision-hash", "serving.kn
 
 
 @dataclass(slots=True)
+class _Wanted:
+    container: dict[str, Any]
+
+
+@dataclass(slots=True)
 class Context:
     """What every workload's facts are read against: nodes and autoscalers, indexed once."""
 
@@ -109,7 +114,7 @@ def _facts(
     resources["replicaGpu"] = per_replica
     rows = [_pod_row(p) for p in w.pods]
     notes = [] if not from_template else ["no running pod: facts from the controller's pod template"]
-    notes += _differs_from_template(pods, template)
+    notes += _differs_from_template(pods, template, str(container.get("name") or ""))
     replicas, ready = _replicas(w, replica_pods, all_servers)
     return WorkloadFacts(
         namespace=w.namespace,
@@ -245,16 +250,23 @@ def _controller_kind(obj: dict[str, Any]) -> str | None:
     return first.get("kind")
 
 
-def _differs_from_template(pods: list[dict[str, Any]], template: dict[str, Any]) -> list[str]:
+def _differs_from_template(pods: list[dict[str, Any]], template: dict[str, Any], name: str) -> list[str]:
     """Pods whose server container is not what the template declares (rollout, webhook, hand edit)."""
-    want = pick_server(_dict(template.get("spec")))
-    if want is None or not pods:
+    containers = _list(_dict(template.get("spec")).get("containers"))
+    wanted = next((c for c in containers if isinstance(c, dict) and c.get("name") == name), None)
+    if wanted is None or not pods:
         return []
-    name = want.container.get("name")
+    want = _Wanted(wanted)  # the template's server container
     differing: list[str] = []
     for pod in pods:
-        containers = _dict(pod.get("spec")).get("containers")
-        have = next((c for c in containers or [] if isinstance(c, dict) and c.get("name") == name), None)
+        have = next(
+            (
+                c
+                for c in _list(_dict(pod.get("spec")).get("containers"))
+                if isinstance(c, dict) and c.get("name") == name
+            ),
+            None,
+        )
         if have is None:
             differing.append(f"{meta(pod)[1]} (no container {name})")
             continue

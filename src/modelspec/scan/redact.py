@@ -8,6 +8,7 @@ looks like.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..validate.secrets import looks_like_secret
 
@@ -16,11 +17,13 @@ _USERINFO = re.compile(r"(://)[^/\s@]+@")
 _SECRET_FLAG = re.compile(r"(api[-_]?key|token|secret|password|passwd|credential|auth)", re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)
 def secret_flag(name: str) -> bool:
     """Does a flag or variable name hold a credential (``--api-key``, ``--hf-token``, ``HF_TOKEN``)?"""
     return bool(_SECRET_FLAG.search(name.lstrip("-")))
 
 
+@lru_cache(maxsize=8192)
 def redact_text(text: str) -> str:
     """``text`` with ``user:pass@`` userinfo removed and token-like values replaced."""
     text = _USERINFO.sub(r"\1" + REDACTED + "@", text)

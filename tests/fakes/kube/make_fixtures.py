@@ -105,9 +105,15 @@ def pod(
             metadata["labels"]["statefulset.kubernetes.io/pod-name"] = name
         api = "apps/v1"
         metadata["ownerReferences"] = [
-            {"apiVersion": api, "kind": kind, "name": owner_name, "uid": f"uid-{owner_name}", "controller": True,
-             "blockOwnerDeletion": True}
-        ]  # fmt: skip
+            {
+                "apiVersion": api,
+                "kind": kind,
+                "name": owner_name,
+                "uid": f"uid-{owner_name}",
+                "controller": True,
+                "blockOwnerDeletion": True,
+            }
+        ]
     return {
         "apiVersion": "v1",
         "kind": "Pod",
@@ -276,13 +282,37 @@ def main() -> None:
     ]
     pods = [
         *(
-            pod(f"llama-3-70b-chat-7d9f8-{s}", "llm", "llama70b", node, LLAMA, ip, ("ReplicaSet", "llama-3-70b-chat-7d9f8"),
-                {"modelspec.piqc.ai/name": "llama-3-70b-chat"})  # fmt: skip
+            pod(
+                f"llama-3-70b-chat-7d9f8-{s}",
+                "llm",
+                "llama70b",
+                node,
+                LLAMA,
+                ip,
+                ("ReplicaSet", "llama-3-70b-chat-7d9f8"),
+                {"modelspec.piqc.ai/name": "llama-3-70b-chat"},
+            )
             for s, node, ip in (("abcde", "gpu-node-1", "10.1.0.11"), ("fghij", "gpu-node-2", "10.1.0.12"))
         ),
-        pod("mistral-7b-5c6d7-klmno", "llm", "mistral", "l4-node-1", MISTRAL, "10.1.1.5", ("ReplicaSet", "mistral-7b-5c6d7")),
-        pod("llm-d-decode-0", "llm", "llmd", "l40s-node-1", LLMD, "10.1.2.7", ("StatefulSet", "llm-d-decode"),
-            {"modelspec.piqc.ai/name": "llama-3-8b-chat"}),  # fmt: skip
+        pod(
+            "mistral-7b-5c6d7-klmno",
+            "llm",
+            "mistral",
+            "l4-node-1",
+            MISTRAL,
+            "10.1.1.5",
+            ("ReplicaSet", "mistral-7b-5c6d7"),
+        ),
+        pod(
+            "llm-d-decode-0",
+            "llm",
+            "llmd",
+            "l40s-node-1",
+            LLMD,
+            "10.1.2.7",
+            ("StatefulSet", "llm-d-decode"),
+            {"modelspec.piqc.ai/name": "llama-3-8b-chat"},
+        ),
         pod("web-1", "default", "web", "cpu-node-1", NGINX, "10.1.3.1", ("ReplicaSet", "web-55d4c")),
     ]
     nodes = [

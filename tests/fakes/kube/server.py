@@ -177,8 +177,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
             return True
         if fault.endless:
-            self._send(200, {"kind": "List", "apiVersion": "v1", "metadata": {"continue": f"again-{time.time_ns()}"},
-                             "items": []})  # fmt: skip
+            self._send(
+                200,
+                {"kind": "List", "apiVersion": "v1", "metadata": {"continue": f"again-{time.time_ns()}"}, "items": []},
+            )
             return True
         return False
 
@@ -232,6 +234,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.state.requests[url.path] += 1
         if url.path != SSAR:
             self._status(403, "this fake API server is read-only")
+            return
+        if self._fault("selfsubjectaccessreviews"):
             return
         attrs = (body.get("spec") or {}).get("resourceAttributes") or {}
         denied = (attrs.get("verb"), attrs.get("resource")) in self.server.state.deny

@@ -15,7 +15,6 @@ The runner stamps the rule id (and the workload id) on every finding the functio
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -83,8 +82,18 @@ def run(
 ) -> Iterator[DriftFinding]:
     """Every rule of a table over one spec and one set of facts, findings stamped with rule id."""
     for rule in rules.values():
-        for finding in rule.check(spec, facts):
-            yield dataclasses.replace(finding, rule=rule.id, workload=workload or finding.workload)
+        for f in rule.check(spec, facts):
+            yield DriftFinding(
+                f.field,
+                f.declared,
+                f.observed,
+                f.status,
+                f.severity,
+                f.source,
+                f.message,
+                workload or f.workload,
+                rule.id,
+            )
 
 
 # -- finding constructors shared by the rules -------------------------------------------------------
