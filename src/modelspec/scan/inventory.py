@@ -642,15 +642,22 @@ def _fact_from(d: Mapping[str, Any]) -> Fact:
                 d.get("reason"))
 
 
+def _base_id(workload_id: str) -> str:
+    return workload_id.split("@", 1)[0]
+
+
 def attach_drift(rows: list[WorkloadRow], report: Any) -> list[Any]:
     """Mark the rows the specs claim (spec name, drift count, live facts); "no spec" for the rest."""
     from .drift import Status
 
-    claims = {wid: f for wid, f in (report.facts.get("workloads") or {}).items() if isinstance(f, dict)}
+    claims: dict[str, dict[str, Any]] = {}
+    for wid, f in (report.facts.get("workloads") or {}).items():
+        if isinstance(f, dict):
+            claims.setdefault(_base_id(wid), f)  # "ns/Kind/name@rev": one claim per revision during a rollout
     counts: dict[str, int] = {}
     for f in report.findings:
         if f.workload and f.status in (Status.DRIFT, Status.MISSING):
-            counts[f.workload] = counts.get(f.workload, 0) + 1
+            counts[_base_id(f.workload)] = counts.get(_base_id(f.workload), 0) + 1
     unclaimed = []
     for row in rows:
         claim = claims.get(row.id)
