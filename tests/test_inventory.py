@@ -353,3 +353,22 @@ def test_declared_metrics_port_is_where_metrics_are_read(tmp_path: Path) -> None
         assert metrics_srv.state.scrapes >= 2
     f = _metrics_finding(report(proc))
     assert f["status"] == "match"
+
+
+def test_fragmentation_reads_taints_and_tolerations_through_the_reader(tmp_path: Path) -> None:
+    data = corpus()
+    for n in data["nodes"]:
+        if n["metadata"]["name"].startswith("gpu-node"):
+            n["spec"] = {"taints": [{"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"}]}
+    pending = next(p for p in data["pods"] if p["status"]["phase"] == "Pending")
+    pending["spec"]["containers"][0]["resources"] = {"limits": {"nvidia.com/gpu": "4"}}
+    with cluster(tmp_path, data) as (kc, _):
+        untolerated = report(run(kc, "--format", "json"))["cluster"]
+        pending["spec"]["tolerations"] = [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
+    with cluster(tmp_path, data) as (kc, _):
+        tolerated = report(run(kc, "--format", "json"))["cluster"]
+    # 4 + 4 free on the tainted H100 nodes, 3 on the L40S node (too few for a 4-GPU pod)
+    assert (untolerated["fragmentedGpus"], untolerated["fragmentedNodes"]) == (11, ["gpu-node-1", "gpu-node-2",
+                                                                                    "l40s-node-1"])
+    assert (tolerated["fragmentedGpus"], tolerated["fragmentedNodes"]) == (3, ["l40s-node-1"])
+    assert untolerated["pending"][0]["reason"] == "Unschedulable"

@@ -671,6 +671,53 @@ def attach_drift(rows: list[WorkloadRow], report: Any) -> list[Any]:
     return unclaimed
 
 
+def _live(
+    rows: list[tuple[WorkloadRow, Any, Any]], raw_pods: list[dict[str, Any]], specs: list[tuple[Any, str | None]],
+    window_s: float, deadline_s: float,
+) -> Any:
+    """``--probe-http``: the DCGM exporters and the vLLM servers, read at the same time under one deadline."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from . import dcgm
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reading = pool.submit(dcgm.read, dcgm.find_exporters(raw_pods), deadline_s=deadline_s)
+        servers = pool.submit(_probe_rows, [r for r in rows if not r[0].http], _metrics_ports(specs, rows),
+                              window_s, deadline_s)
+        servers.result()
+        return reading.result()
+
+
+def _price_rows(
+    rows: list[WorkloadRow], raw_pods: list[dict[str, Any]], summary: ClusterSummary,
+    nodes: dict[str, capacity.NodeCapacity], prices: Mapping[str, Any], reading: Any,
+) -> None:
+    pods_by_id = {f"{meta_of(p).get('namespace')}/{meta_of(p).get('name')}": p for p in raw_pods}
+    for row in rows:
+        price_workload(row, [pods_by_id[p] for p in row.pods if p in pods_by_id], nodes, prices, reading)
+        if row.http and row.tokens_per_gpu_hour is None:
+            tokens_per_gpu_hour(row)
+    costs = [r.cost_per_hour for r in rows]
+    summary.workload_cost_per_hour = None if any(c is None for c in costs) else sum(c or 0.0 for c in costs)
+    if summary.workload_cost_per_hour is None:
+        summary.unknown["workloadsPerHour"] = "some workloads run on GPUs without a catalog price"
+
+
+def _target(reader: Any, specs: list[tuple[Any, str | None]], drift_report: Any, context: str | None,
+            count: int) -> dict[str, Any]:
+    return {
+        "scope": "cluster",
+        "context": context,
+        "namespace": reader.namespace or "*",
+        "selector": reader.label_selector,
+        "specs": [p for _, p in specs],
+        "specName": ", ".join(d.metadata.name for d, _ in specs) or None,
+        **(drift_report.target if drift_report is not None else {}),
+        "mode": "inventory+drift" if drift_report is not None else "inventory",
+        "inventoryWorkloads": count,
+    }
+
+
 def inventory(
     reader: Any,
     *,
@@ -691,7 +738,6 @@ def inventory(
     ran the drift scan passes its ``drift_report`` and ``listings`` instead.
     """
     from ..resolve.catalog import load_catalog
-    from . import dcgm as dcgm_mod
 
     specs = specs or []
     prices = load_catalog(catalog)
@@ -705,37 +751,13 @@ def inventory(
     rows = collect_rows(listings, reader.label_selector)
     findings: list[Any] = []
     if drift_report is not None:
-        findings = list(drift_report.findings)
-        findings += attach_drift([r for r, _, _ in rows], drift_report)
+        findings = [*drift_report.findings, *attach_drift([r for r, _, _ in rows], drift_report)]
     raw_pods = [p for p in listings["pods"].items if isinstance(p, dict)]
-    reading = None
-    if probe_http:
-        reading = dcgm_mod.read(dcgm_mod.find_exporters(raw_pods), deadline_s=probe_deadline_s)
-        _probe_rows([r for r in rows if not r[0].http], _metrics_ports(specs, rows), probe_window_s,
-                    probe_deadline_s)
-    for row, _, _ in rows:
-        if row.http and row.tokens_per_gpu_hour is None:
-            tokens_per_gpu_hour(row)
+    reading = _live(rows, raw_pods, specs, probe_window_s, probe_deadline_s) if probe_http else None
     summary, nodes = summarize([n for n in listings["nodes"].items if isinstance(n, dict)], raw_pods, prices, reading)
-    pods_by_id = {f"{meta_of(p).get('namespace')}/{meta_of(p).get('name')}": p for p in raw_pods}
-    for row, _, _ in rows:
-        price_workload(row, [pods_by_id[p] for p in row.pods if p in pods_by_id], nodes, prices, reading)
-    costs = [r.cost_per_hour for r, _, _ in rows]
-    summary.workload_cost_per_hour = None if any(c is None for c in costs) else sum(c or 0.0 for c in costs)
-    if summary.workload_cost_per_hour is None:
-        summary.unknown["workloadsPerHour"] = "some workloads run on GPUs without a catalog price"
-    target = {
-        "scope": "cluster",
-        "context": context,
-        "namespace": reader.namespace or "*",
-        "selector": reader.label_selector,
-        "specs": [p for _, p in specs],
-        "specName": ", ".join(d.metadata.name for d, _ in specs) or None,
-        **(drift_report.target if drift_report is not None else {}),
-        "mode": "inventory+drift" if drift_report is not None else "inventory",
-        "inventoryWorkloads": len(rows),
-    }
+    _price_rows([r for r, _, _ in rows], raw_pods, summary, nodes, prices, reading)
     facts = dict(drift_report.facts) if drift_report is not None else {}
     facts["listings"] = {k: {"items": len(v.items), "error": v.error, "requests": v.requests, "served": v.served}
                          for k, v in listings.items()}
+    target = _target(reader, specs, drift_report, context, len(rows))
     return Inventory(target, summary, [r for r, _, _ in rows], findings, facts, drift=drift_report)
