@@ -44,8 +44,9 @@ def render(report: DriftReport) -> str:
         )
     else:
         lines.append(f"target: {t.get('context') or 'cluster'}, {t.get('workloads', 0)} workload(s)")
-    observable = len(report.findings)
-    verified = s["match"] + s["drift"] + s["missing"]
+    checked = [f for f in report.findings if f.rule is not None]
+    observable = len(checked)
+    verified = sum(1 for f in checked if f.status.value in ("match", "drift", "missing"))
     lines.append(
         f"coverage: {verified}/{observable} declared observable fields verified ({s['coverage']:.0%}) — "
         f"{s['match']} match, {s['drift']} drift, {s['missing']} missing, {s['unknown']} unknown"
@@ -54,6 +55,7 @@ def render(report: DriftReport) -> str:
     rows = [
         [
             *([fd.workload] if report.scope == "cluster" else []),
+            fd.rule or "-",
             fd.field,
             _short(fd.declared),
             _short(fd.observed),
@@ -66,6 +68,7 @@ def render(report: DriftReport) -> str:
     ]
     headers = [
         *(["workload"] if report.scope == "cluster" else []),
+        "rule",
         "field",
         "declared",
         "observed",
@@ -75,4 +78,8 @@ def render(report: DriftReport) -> str:
         "message",
     ]
     lines.append(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True))
+    if report.scope == "cluster":
+        for wid, w in (report.facts.get("workloads") or {}).items():
+            for note in w.get("notes") or []:
+                lines.append(f"note: {wid}: {note}")
     return "\n".join(lines) + "\n"

@@ -387,6 +387,7 @@ def _gpu_fact(gpus: list[NodeGpu]) -> Fact:
             "product": first.product,
             "label": first.label,
             "type": gpu.type if gpu else None,
+            "vendor": gpu.vendor if gpu else None,
             "migProfile": gpu.mig_profile if gpu else None,
             "count": first.count,
             "memoryMiB": first.memory_mib,

@@ -505,3 +505,93 @@ def _framework(spec: ModelSpec, w: WorkloadFacts) -> Iterator[DriftFinding]:
             w.launch.source.value if w.launch.engine else "k8s",
             f"runs {engine} ({evidence})",
         )
+
+
+@cluster_rule(
+    "MS516",
+    f"{_ACC}/vendor",
+    "k8s",
+    _E,
+    "accelerator vendor of the pods' nodes",
+    "Schedule onto nodes of the declared vendor (their resource name and labels differ: nvidia.com/gpu, amd.com/gpu).",
+)
+def _vendor(spec: ModelSpec, w: WorkloadFacts) -> Iterator[DriftFinding]:
+    vendor = spec.spec.runtime.accelerator.vendor
+    g, pointer = w.node_gpu, f"{_ACC}/vendor"
+    observed = g.value.get("vendor") if g.known else None
+    if observed is None:
+        yield unknown(pointer, vendor, g.source.value, f"GPU vendor: {g.reason or 'node GPU not recognised'}")
+    else:
+        yield verdict(
+            pointer,
+            vendor,
+            observed,
+            observed == vendor.lower(),
+            _E,
+            g.source.value,
+            f"node {g.value.get('label')}={g.value.get('product')}",
+        )
+
+
+@cluster_rule(
+    "MS517",
+    f"{_ACC}/memoryGb",
+    "k8s",
+    _E,
+    "memory per GPU from the node labels (GFD nvidia.com/gpu.memory, Karpenter, AMD vram)",
+    "Use GPUs with at least the declared memory, or lower the floor.",
+)
+def _gpu_memory(spec: ModelSpec, w: WorkloadFacts) -> Iterator[DriftFinding]:
+    floor = spec.spec.runtime.accelerator.memory_gb
+    if floor is None:
+        return
+    g, pointer = w.node_gpu, f"{_ACC}/memoryGb"
+    mib = g.value.get("memoryMiB") if g.known else None
+    if not isinstance(mib, (int, float)):
+        yield unknown(pointer, floor, g.source.value, "no node label gives the GPU memory")
+        return
+    gb = round(mib * 1024**2 / 1e9, 1)
+    yield verdict(
+        pointer, floor, gb, gb >= floor * 0.95, _E, g.source.value, f"{gb:g} GB per GPU, {floor:g} GB declared"
+    )
+
+
+@cluster_rule(
+    "MS518",
+    "/spec/identity/model/artifacts/modelUri",
+    "vllm-args",
+    _W,
+    "the model the server loads (hf:// URI against --model, KServe storageUri)",
+    "Serve the declared weights, or correct artifacts.modelUri.",
+)
+def _model_uri(spec: ModelSpec, w: WorkloadFacts) -> Iterator[DriftFinding]:
+    artifacts = spec.spec.identity.model.artifacts
+    uri = artifacts.model_uri if artifacts else None
+    if uri is None:
+        return
+    pointer = "/spec/identity/model/artifacts/modelUri"
+    storage = w.detection.get("storageUri") or w.detection.get("modelUrl")
+    model = w.launch.get("model")
+    observed = storage if isinstance(storage, str) else (model.value if model.known else None)
+    if not isinstance(observed, str):
+        yield unknown(pointer, uri, model.source.value, f"model: {model.reason or 'not found'}")
+        return
+    if observed.startswith("/") and not isinstance(storage, str):
+        yield unknown(pointer, uri, model.source.value, f"the server loads a local path {observed}")
+        return
+    same = _model_id(observed) == _model_id(uri)
+    yield verdict(
+        pointer,
+        uri,
+        observed,
+        same,
+        _W,
+        "k8s" if isinstance(storage, str) else model.source.value,
+        f"the server loads {observed}",
+    )
+
+
+def _model_id(text: str) -> str:
+    """``hf://org/name@rev`` / ``org/name`` / ``hf://org/name`` → ``org/name`` (case-insensitive)."""
+    bare = text.split("://", 1)[-1].split("@", 1)[0].strip("/")
+    return bare.lower()
