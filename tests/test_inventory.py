@@ -372,3 +372,14 @@ def test_fragmentation_reads_taints_and_tolerations_through_the_reader(tmp_path:
                                                                                     "l40s-node-1"])
     assert (tolerated["fragmentedGpus"], tolerated["fragmentedNodes"]) == (3, ["l40s-node-1"])
     assert untolerated["pending"][0]["reason"] == "Unschedulable"
+
+
+def test_yaml_is_the_same_report_as_json(tmp_path: Path) -> None:
+    with cluster(tmp_path) as (kc, _):
+        as_yaml = run(kc, "--format", "yaml")
+        as_json = run(kc, "--format", "json")
+    data = yaml.safe_load(as_yaml.stdout)
+    jsonschema.validate(data, SCHEMA)
+    other = json.loads(as_json.stdout)
+    assert [w["id"] for w in data["workloads"]] == [w["id"] for w in other["workloads"]]
+    assert data["cluster"]["freeGpus"] == other["cluster"]["freeGpus"]
