@@ -54,7 +54,7 @@ def _render_inventory(inv: Any, fmt: str, wide: bool) -> str:
     if fmt == "prometheus":
         return (prometheus.render(drift) if drift else "") + inventory_prometheus.render(inv)
     head = scan_text.render(drift) + "\n" if drift else ""
-    return head + inventory_text.render(inv, wide=wide)
+    return head + inventory_text.render(inv, wide=wide, findings=drift is None)
 
 
 def _emit_drafts(inv: Any, directory: str, force: bool, context: str | None) -> None:

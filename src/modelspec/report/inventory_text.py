@@ -162,7 +162,8 @@ def _findings(inv: Inventory, wide: bool) -> list[str]:
                                None if wide else [30, 36, 7, 8, 29])]
 
 
-def render(inv: Inventory, wide: bool = False) -> str:
+def render(inv: Inventory, wide: bool = False, findings: bool = True) -> str:
+    """The inventory; ``findings=False`` when the drift table above already lists them."""
     t = inv.target
     lines = [
         _cut(f"modelspec scan cluster — inventory of {t.get('context') or 'the current context'}, namespace "
@@ -170,6 +171,6 @@ def render(inv: Inventory, wide: bool = False) -> str:
         "",
         *_workloads(inv, wide),
         *_cluster(inv, wide),
-        *_findings(inv, wide),
+        *(_findings(inv, wide) if findings else []),
     ]
     return "\n".join(lines) + "\n"
