@@ -33,6 +33,34 @@ def _emit_scan(report: object, fmt: str, output: str | None) -> None:
     write_output(text, output)  # atomic, for the node-exporter textfile collector
 
 
+def _render_inventory(inv: Any, fmt: str, wide: bool) -> str:
+    from ..report import inventory_prometheus, inventory_text, prometheus, scan_text
+    from ..scan.drift import DriftReport
+
+    drift = DriftReport("cluster", inv.target, inv.facts, inv.findings) if inv.drift is not None else None
+    if fmt in ("json", "yaml"):
+        data = json.loads(json.dumps(inv.to_dict(), default=str))
+        if fmt == "json":
+            return json.dumps(data, indent=2) + "\n"
+        import yaml
+
+        return str(yaml.safe_dump(data, sort_keys=False))
+    if fmt == "prometheus":
+        return (prometheus.render(drift) if drift else "") + inventory_prometheus.render(inv)
+    head = scan_text.render(drift) + "\n" if drift else ""
+    return head + inventory_text.render(inv, wide=wide, findings=drift is None)
+
+
+def _emit_drafts(inv: Any, directory: str, force: bool, context: str | None) -> None:
+    from ..scan import drafts
+
+    for d in drafts.emit(inv.workloads, directory, force=force, context=context, observed_at=inv.generated_at):
+        state = "wrote" if d.written else f"kept {d.skipped}:"
+        click.echo(f"{state} {d.path} ({d.workload})", err=True)
+        for problem in d.problems:
+            click.echo(f"  needs a human: {problem}", err=True)
+
+
 @scan.command("node")
 @click.option("--spec", "spec_path", type=click.Path(dir_okay=False), help="The ModelSpec to check.")
 @click.option(
@@ -189,6 +217,16 @@ def _node_specs(
 @click.option(
     "--check-access", is_flag=True, help="Only check RBAC (SelfSubjectAccessReview) for every call the scan makes."
 )
+@click.option(
+    "--catalog", type=click.Path(dir_okay=False), help="GPU catalog file whose prices override the shipped ones."
+)
+@click.option(
+    "--emit-specs",
+    "emit_specs",
+    type=click.Path(file_okay=False),
+    help="Write one ModelSpec draft per workload into DIR (<namespace>.<name>.modelspec.yaml).",
+)
+@click.option("--force", is_flag=True, help="--emit-specs: overwrite existing drafts.")
 def scan_cluster(
     spec_paths: tuple[str, ...],
     namespace: str | None,
@@ -207,13 +245,20 @@ def scan_cluster(
     stdin_filename: str | None,
     show_all: bool,
     check_access: bool,
+    catalog: str | None,
+    emit_specs: str | None,
+    force: bool,
 ) -> None:
-    """Find the workloads implementing each SPEC in a cluster and report drift per workload.
+    """Inventory every inference workload in a cluster; with --spec, report drift per workload too.
+
+    Without --spec: what runs where, on which GPUs, at what (indicative) cost, and the cluster's GPU
+    capacity. With --spec: the same, plus drift for the workloads the specs claim and a "no spec"
+    finding (warning) for the rest.
 
     Read-only: list on pods, nodes, deployments, statefulsets, HPAs and (when served) LeaderWorkerSets,
     InferenceServices, KAITO Workspaces, KEDA ScaledObjects, AIBrix PodAutoscalers, KubeAI Models;
     never Secrets, never exec. A kubeconfig `exec` credential plugin is run, as kubectl runs it.
-    Exit codes: 0 no drift at the --fail-on level, 1 drift, 2 nothing could be read or bad input.
+    Exit codes: 0 no finding at the --fail-on level, 1 findings, 2 nothing could be read or bad input.
     """
     from ..errors import SpecLoadError
     from ..report.scan_text import SHOW_MATCHES
@@ -222,8 +267,9 @@ def scan_cluster(
     SHOW_MATCHES.set(show_all)
     if namespace and all_namespaces:
         raise click.UsageError("--namespace and --all-namespaces exclude each other")
-    if not spec_paths and not check_access:
-        raise click.UsageError("give at least one --spec (or --check-access)")
+    if emit_specs and not Path(emit_specs).is_dir():
+        click.echo(f"error: --emit-specs: {emit_specs} is not a directory", err=True)
+        sys.exit(2)
     from ..scan.workloads import validate_selector
 
     if selector is not None and (problem := validate_selector(selector)):
@@ -246,18 +292,29 @@ def scan_cluster(
     )
     if check_access:
         _check_access(reader, fmt)
-    from ..scan.cluster import cluster
+    from ..resolve.catalog import CatalogError
+    from ..scan.inventory import inventory
 
-    report, listings = cluster(specs, reader, probe_http=probe_http, probe_window_s=probe_window, context=context)
-    _emit_scan(report, fmt, output)
-    failed = [lst.error for lst in listings.values() if lst.error and lst.served]
-    core = [k for k in ("pods", "nodes", "deployments", "statefulsets", "horizontalpodautoscalers") if k in listings]
-    if all(listings[k].error for k in core):
-        click.echo(f"error: nothing could be read from the cluster: {listings['pods'].error}", err=True)
+    try:
+        inv = inventory(reader, specs=specs, probe_http=probe_http, probe_window_s=probe_window, catalog=catalog,
+                        context=context, probe_deadline_s=probe_window + deadline)
+    except CatalogError as exc:
+        click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    listings = inv.facts["listings"]
+    failed = [lst["error"] for lst in listings.values() if lst["error"] and lst.get("served", True)]
+    core = [k for k in ("pods", "nodes", "deployments", "statefulsets", "horizontalpodautoscalers") if k in listings]
+    if all(listings[k]["error"] for k in core):
+        click.echo(f"error: nothing could be read from the cluster: {listings['pods']['error']}", err=True)
+        sys.exit(2)
+    from ..report.table import is_wide
+
+    write_output(_render_inventory(inv, fmt, is_wide()), output)
     for reason in failed:
         click.echo(f"warning: {reason}", err=True)
-    sys.exit(report.exit_code(fail_on))
+    if emit_specs:
+        _emit_drafts(inv, emit_specs, force, context)
+    sys.exit(inv.exit_code(fail_on))
 
 
 def _check_access(reader: Any, fmt: str) -> None:

@@ -24,6 +24,11 @@ def set_wide(value: bool) -> None:
     _WIDE.set(value)
 
 
+def is_wide() -> bool:
+    """Whether ``--wide`` asked for every column (renderers that pick their own columns read it)."""
+    return _WIDE.get()
+
+
 def terminal_width() -> int | None:
     """``COLUMNS`` if set, else the terminal's width when stdout is one, else ``None`` (no limit)."""
     env = os.environ.get("COLUMNS", "")

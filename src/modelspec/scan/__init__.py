@@ -4,10 +4,27 @@
 >>> facts = scan.node()
 >>> report = scan.drift("examples/08-full-production.modelspec.yaml", facts)
 >>> report.summary()
+>>> inv = scan.inventory(KubeReader(api_client()))   # every inference workload, no spec needed
+>>> [(w.id, w.engine.name, w.cost_per_hour) for w in inv.workloads]
 """
 
 from .drift import DriftFinding, DriftReport, Status, drift
 from .facts import Fact, GpuFacts, NodeFacts, Source
+from .inventory import ClusterSummary, Inventory, WorkloadRow, inventory
 from .node import node
 
-__all__ = ["DriftFinding", "DriftReport", "Fact", "GpuFacts", "NodeFacts", "Source", "Status", "drift", "node"]
+__all__ = [
+    "ClusterSummary",
+    "DriftFinding",
+    "DriftReport",
+    "Fact",
+    "GpuFacts",
+    "Inventory",
+    "NodeFacts",
+    "Source",
+    "Status",
+    "WorkloadRow",
+    "drift",
+    "inventory",
+    "node",
+]

@@ -7,7 +7,8 @@ runs; each distinct revision once) → :mod:`.rules` compares them with the spec
 A workload implements a spec when its controller, template or pods carry the label
 ``modelspec.piqc.ai/name=<metadata.name>``, or the annotation ``modelspec.piqc.ai/spec`` names the
 spec (its metadata.name or file name), or — with ``--selector`` and a single spec — when the
-selector matched its pods' or its own labels.
+selector matched its pods' or its own labels, or the spec's own ``modelspec.piqc.ai/workload``
+annotation names the workload's id (``namespace/Kind/name``: drafts from ``--emit-specs`` do).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .workloads import Workload, group, matches_selector
 
 LABEL = "modelspec.piqc.ai/name"
 ANNOTATION = "modelspec.piqc.ai/spec"
+WORKLOAD_ANNOTATION = "modelspec.piqc.ai/workload"  # on a spec: the workload id it describes (drafts)
 
 
 def implements(w: Workload, spec_name: str, spec_file: str | None) -> bool:
@@ -91,14 +93,15 @@ def _scan(
     count = 0
     for spec, path in specs:
         name = spec.metadata.name
-        found = [w for w in workloads if use_selector or implements(w, name, path)]
+        claimed = (spec.metadata.annotations or {}).get(WORKLOAD_ANNOTATION)  # drafts name their workload
+        found = [w for w in workloads if use_selector or implements(w, name, path) or w.id == claimed]
         if not found:
             findings.append(_nothing_found(name, listings, workloads, reader))
             continue
         for w in found:
             for wf in read_workload(w, ctx):
                 if probe_http:
-                    wf.http = _probe_workload(wf, probe_window_s)
+                    wf.http = _probe_workload(wf, probe_window_s, _metrics_port(spec))
                 count += 1
                 facts["workloads"][wf.id] = {"spec": name, **wf.to_dict()}
                 findings.extend(workload_findings(spec, wf))
@@ -146,12 +149,22 @@ def _nothing_found(
     return DriftFinding("/metadata/name", name, None, status, sev, "k8s", why, f"spec/{name}")
 
 
-def _probe_workload(w: WorkloadFacts, window_s: float) -> dict[str, Fact]:
-    from .vllm_http import probe
+def _metrics_port(spec: ModelSpec) -> int | None:
+    ops = spec.spec.operations
+    metrics = ops.observability.metrics if ops and ops.observability else None
+    return metrics.port if metrics is not None else None
+
+
+def _probe_workload(w: WorkloadFacts, window_s: float, metrics_port: int | None = None) -> dict[str, Fact]:
+    """vLLM's endpoints on one ready pod (IPv6 in brackets); /metrics on the spec's metrics port if it
+    declares one."""
+    from .vllm_http import base_url, probe
 
     ready = [p for p in w.pods if p.get("ready") and p.get("podIP")]
     if not ready:
         return {"metrics": Fact.unknown(Source.VLLM_HTTP, "no ready pod with an IP to probe")}
     port = w.launch.get("port")
     number = port.value if port.known else (w.ports.value[0] if w.ports.known and w.ports.value else 8000)
-    return probe(f"http://{ready[0]['podIP']}:{number}", window_s=window_s)
+    ip = str(ready[0]["podIP"])
+    metrics_url = f"{base_url(ip, metrics_port)}/metrics" if metrics_port else None
+    return probe(base_url(ip, number), window_s=window_s, metrics_url=metrics_url)

@@ -48,7 +48,10 @@ def _containers(value: Any) -> Any:
 def _pod_spec(spec: Any) -> Any:
     if not isinstance(spec, dict):
         return spec
-    out = _pick(spec, ("nodeName", "nodeSelector"))
+    out = _pick(spec, ("nodeName", "nodeSelector", "tolerations"))  # tolerations: inventory fragmentation
+    affinity = spec.get("affinity")
+    if isinstance(affinity, dict) and "nodeAffinity" in affinity:
+        out["affinity"] = {"nodeAffinity": affinity["nodeAffinity"]}
     for key in ("containers", "initContainers"):
         if key in spec:
             out[key] = _containers(spec[key])
@@ -81,7 +84,13 @@ def _same(value: Any) -> Any:
 def _conditions(value: Any) -> Any:
     if not isinstance(value, list):
         return value
-    return [_pick(c, ("type", "status")) for c in value]
+    # the scheduler's verdict on a pending pod (reason, message) is what the inventory reports
+    return [
+        _pick(c, ("type", "status", "reason", "message"))
+        if isinstance(c, dict) and c.get("type") == "PodScheduled" and c.get("status") == "False"
+        else _pick(c, ("type", "status"))
+        for c in value
+    ]
 
 
 def pod(item: dict[str, Any], intern: Interner | None = None) -> dict[str, Any]:
@@ -99,14 +108,21 @@ def pod(item: dict[str, Any], intern: Interner | None = None) -> dict[str, Any]:
                 meta[key] = share(meta[key])
     spec = _pod_spec(item.get("spec"))
     if isinstance(spec, dict):
-        for key in ("containers", "initContainers", "nodeSelector"):
+        for key in ("containers", "initContainers", "nodeSelector", "tolerations"):
             if key in spec:
                 spec[key] = share(spec[key])
     return {"metadata": meta, "spec": spec, "status": kept}
 
 
 def node(item: dict[str, Any]) -> dict[str, Any]:
-    return {"metadata": _pick(item.get("metadata"), ("name", "labels"))}
+    """Name and labels (GPU type); allocatable resources and taints (inventory capacity)."""
+    out: dict[str, Any] = {"metadata": _pick(item.get("metadata"), ("name", "labels"))}
+    status, spec = item.get("status"), item.get("spec")
+    if isinstance(status, dict) and "allocatable" in status:
+        out["status"] = {"allocatable": status["allocatable"]}
+    if isinstance(spec, dict) and "taints" in spec:
+        out["spec"] = {"taints": spec["taints"]}
+    return out
 
 
 def controller(item: dict[str, Any]) -> dict[str, Any]:

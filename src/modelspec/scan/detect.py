@@ -196,3 +196,33 @@ def _strings(value: Any) -> list[str]:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+# GPU infrastructure: these pods hold or watch GPUs but serve no model (never inventory workloads).
+# Images of NVIDIA's GPU Operator operands and AMD's device plugin; NFD/GFD label nodes.
+GPU_INFRA_IMAGES: tuple[tuple[str, str], ...] = (
+    ("k8s-device-plugin", "device plugin"),
+    ("dcgm-exporter", "DCGM exporter"),
+    ("/dcgm:", "DCGM host engine"),
+    ("gpu-feature-discovery", "GPU Feature Discovery"),
+    ("node-feature-discovery", "Node Feature Discovery"),
+    ("gpu-operator", "GPU Operator"),
+    ("nvidia/driver", "GPU driver"),
+    ("driver-manager", "GPU driver manager"),
+    ("container-toolkit", "container toolkit"),
+    ("k8s-mig-manager", "MIG manager"),
+    ("cuda-validator", "GPU Operator validator"),
+    ("rocm/k8s-device-plugin", "device plugin"),
+    ("amdgpu-dp", "device plugin"),
+    ("k8s-device-plugin-amdgpu", "device plugin"),
+)
+
+
+def gpu_infra(pod_spec: Mapping[str, Any]) -> str | None:
+    """What GPU infrastructure a pod runs (device plugin, DCGM exporter, GFD/NFD, operator), or None."""
+    for c in [*_list(pod_spec.get("containers")), *_list(pod_spec.get("initContainers"))]:
+        image = str(c.get("image") or "").lower() if isinstance(c, dict) else ""
+        hit = next((what for needle, what in GPU_INFRA_IMAGES if needle in image), None)
+        if hit:
+            return f"{hit} ({image})"
+    return None

@@ -10,7 +10,8 @@ import math
 import re
 from dataclasses import dataclass
 
-_SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)(\s+\d+)?$")
+_SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)(\s+-?[0-9.eE+-]+)?$")
+MAX_LINE = 64 * 1024  # longer lines are not samples any exporter writes: skipped, not parsed
 _LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
 
@@ -25,7 +26,7 @@ def parse(text: str) -> list[Sample]:
     out = []
     for line in text.splitlines():
         line = line.strip()
-        if not line or line.startswith("#"):
+        if not line or line.startswith("#") or len(line) > MAX_LINE:
             continue
         m = _SAMPLE.match(line)
         if not m:
@@ -82,3 +83,19 @@ def quantile_from_delta(before: dict[float, float], after: dict[float, float], q
             return prev_bound + (bound - prev_bound) * (rank - prev_count) / (count - prev_count), total
         prev_bound, prev_count = bound, count
     return None, total
+
+
+def total(samples: list[Sample], name: str) -> float | None:
+    """Sum of every series of ``name`` (all label sets), ``None`` when absent or not finite."""
+    values = [s.value for s in samples if s.name == name]
+    if not values or not all(math.isfinite(v) for v in values):
+        return None
+    return sum(values)
+
+
+def counter_rate(before: list[Sample], after: list[Sample], name: str, window_s: float) -> float | None:
+    """Per-second increase of a counter between two scrapes; ``None`` when absent or reset."""
+    a, b = total(before, name), total(after, name)
+    if a is None or b is None or b < a or window_s <= 0:
+        return None
+    return (b - a) / window_s

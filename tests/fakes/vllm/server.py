@@ -64,6 +64,8 @@ class _State:
                 "# TYPE vllm:cache_config_info gauge",
                 'vllm:cache_config_info{block_size="16",cache_dtype="auto",gpu_memory_utilization="0.92",'
                 'num_gpu_blocks="13376"} 1.0',
+                "# TYPE vllm:generation_tokens_total counter",
+                f"vllm:generation_tokens_total{{{m}}} {self.total * 50:.1f}",
             ]
             if self.with_histogram:
                 lines.append("# TYPE vllm:e2e_request_latency_seconds histogram")

@@ -441,8 +441,12 @@ def _metrics(spec: ModelSpec, w: WorkloadFacts) -> Iterator[DriftFinding]:
     obs = spec.spec.operations.observability if spec.spec.operations else None
     enabled = obs.metrics.enabled if obs and obs.metrics else None
     metrics = w.http.get("metrics")
-    if enabled is True and metrics is not None:
-        ok = metrics.known
+    if enabled is True and metrics is not None and not metrics.known:
+        # could not look (pod unreachable, slow, not Prometheus text): unknown, never "disabled"
+        yield unknown("/spec/operations/observability/metrics/enabled", True, "vllm-http",
+                      f"/metrics not read: {metrics.reason}")
+    elif enabled is True and metrics is not None:
+        ok = bool(metrics.value)
         yield verdict(
             "/spec/operations/observability/metrics/enabled",
             True,
