@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -202,7 +201,20 @@ def build(row: WorkloadRow, *, context: str | None, observed_at: str) -> Draft:
     left_out = {k: v for k, v in row.unknown.items() if k in SPEC_FIELDS}
     if left_out:
         header += ["left out (not observed):", *[f"  {SPEC_FIELDS[k]}: {v}" for k, v in sorted(left_out.items())]]
+    if spec["identity"]["model"].get("framework") == "vllm" and "maxSequenceLengthTokens" not in (
+        spec["runtime"].get("batch") or {}
+    ):
+        # No observed --max-model-len: the draft says so instead of inventing a length. The
+        # suppression is visible and explained, so the draft validates and a human sees why.
+        header += [
+            "vLLM's --max-model-len was not observed (not set: the model's full context; or set from a",
+            "value the scan does not read), so MS203 is silenced below: write maxSequenceLengthTokens",
+            "(the length you serve) and delete that line.",
+            "modelspec: disable-file=MS203",
+        ]
     draft = Draft(row.id, Path(file_name(row)), doc, header)
+    if any(h.startswith("modelspec: disable-file=MS203") for h in header):
+        draft.problems.append("MS203 runtime.batch.maxSequenceLengthTokens" + HINTS["MS203"])
     if row.accelerator.type is None or not row.accelerator.count:
         draft.problems.append(
             "runtime.accelerator: GPU type or count per replica not observed; the placeholders must be replaced"
@@ -229,14 +241,9 @@ def write(draft: Draft, directory: Path, *, force: bool = False) -> Draft:
     if target.exists() and not force:
         draft.skipped = "exists (use --force to overwrite)"
         return draft
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(draft.text())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from .._fileio import write_atomic
+
+    write_atomic(target, draft.text())  # OutputError (one line) when the directory is not writable
     draft.written = True
     return draft
 
