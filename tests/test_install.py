@@ -46,7 +46,7 @@ def test_readme_setup_installs_what_each_command_needs() -> None:
     blocks = re.findall(r"```bash\n(.*?)\n```", setup, re.S)
     assert blocks[0] == ("python3 -m venv .venv && .venv/bin/pip install -e . && "
                          ".venv/bin/modelspec validate examples/")
-    assert blocks[1] == ".venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest -q"
+    assert blocks[1] == ".venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest -q -m \"slow or not slow\""
     assert "modelspec-sdk[scan]" in setup
 
 
