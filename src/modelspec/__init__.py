@@ -71,42 +71,7 @@ if TYPE_CHECKING:
     )
     from .validate import DocumentReport, Finding, Report, Severity, validate
 
-_MODELS = (
-    "Accelerator",
-    "Architecture",
-    "Artifacts",
-    "Batch",
-    "ChangeGovernance",
-    "Compliance",
-    "Cost",
-    "Dependency",
-    "Environment",
-    "Governance",
-    "Identity",
-    "Interface",
-    "Logging",
-    "Metadata",
-    "Metrics",
-    "ModelIdentity",
-    "ModelSpec",
-    "Observability",
-    "Operations",
-    "Pii",
-    "Pipeline",
-    "PricingHints",
-    "Probe",
-    "Resources",
-    "Retention",
-    "Runtime",
-    "Scaling",
-    "Serving",
-    "Spec",
-    "Stage",
-    "Step",
-    "Tracing",
-    "Variant",
-    "WarmPool",
-)
+from .spec._names import MODEL_NAMES as _MODELS  # noqa: E402
 
 __all__ = [
     "Accelerator",

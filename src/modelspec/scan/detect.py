@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..spec.engine_flags import ENGINE_ALIASES, SERVER_ENGINES
 from .launch import Launch, parse_argv, parse_container
 
 # image substring → engine (checked against the repository part, lower-cased)
@@ -55,16 +56,7 @@ SIDECARS: tuple[tuple[str, str], ...] = (
     ("model-downloader", "model downloader"),
 )
 _ENGINE_LABELS = ("model.aibrix.ai/engine", "app.kubernetes.io/name", "kaito.sh/runtime", "app")
-_ENGINE_WORDS = {
-    "vllm": "vllm",
-    "sglang": "sglang",
-    "tgi": "tgi",
-    "text-generation-inference": "tgi",
-    "llama.cpp": "llama.cpp",
-    "llamacpp": "llama.cpp",
-    "ollama": "ollama",
-    "triton": "triton",
-}
+_ENGINE_WORDS = {word: engine for word, engine in ENGINE_ALIASES.items() if engine in SERVER_ENGINES}
 
 
 @dataclass(frozen=True, slots=True)

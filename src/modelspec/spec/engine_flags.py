@@ -275,3 +275,25 @@ KSERVE_HF: dict[str, str] = {
 }
 
 ENGINES: dict[str, EngineVocab] = {v.engine: v for v in (VLLM, SGLANG, TGI, LLAMACPP, TRTLLM, TRITON, OLLAMA)}
+
+
+#: Engine names as specs, labels and images spell them → the canonical engine name. One table for
+#: the scanner's detection (label words) and its framework rule (``identity.model.framework``).
+ENGINE_ALIASES: dict[str, str] = {
+    "vllm": "vllm",
+    "sglang": "sglang",
+    "tgi": "tgi",
+    "text-generation-inference": "tgi",
+    "llama.cpp": "llama.cpp",
+    "llamacpp": "llama.cpp",
+    "llama-cpp": "llama.cpp",
+    "triton": "triton",
+    "tensorrt-llm": "tensorrt-llm",
+    "trtllm": "tensorrt-llm",
+    "ollama": "ollama",
+    "transformers": "transformers",
+    "huggingface": "transformers",
+}
+
+#: The engines that are model servers of their own (``transformers`` is a library a server wraps).
+SERVER_ENGINES = frozenset({"vllm", "sglang", "tgi", "llama.cpp", "triton", "tensorrt-llm", "ollama"})

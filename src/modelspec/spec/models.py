@@ -20,46 +20,10 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
+from ._names import MODEL_NAMES
 from ._numbers import number_problem
 
-__all__ = [
-    "API_VERSION",
-    "KIND",
-    "Accelerator",
-    "Architecture",
-    "Artifacts",
-    "Batch",
-    "ChangeGovernance",
-    "Compliance",
-    "Cost",
-    "Dependency",
-    "Environment",
-    "Governance",
-    "Identity",
-    "Interface",
-    "Logging",
-    "Metadata",
-    "Metrics",
-    "ModelIdentity",
-    "ModelSpec",
-    "Observability",
-    "Operations",
-    "Pii",
-    "Pipeline",
-    "PricingHints",
-    "Probe",
-    "Resources",
-    "Retention",
-    "Runtime",
-    "Scaling",
-    "Serving",
-    "Spec",
-    "Stage",
-    "Step",
-    "Tracing",
-    "Variant",
-    "WarmPool",
-]
+__all__ = ["API_VERSION", "KIND", *MODEL_NAMES]
 
 API_VERSION = "piqc.ai/v1alpha1"
 KIND = "ModelSpec"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...spec.accelerators import canonical_type
+from ...spec.engine_flags import ENGINE_ALIASES
 from ...spec.models import ModelSpec
 from ...spec.vocab import canonical_precision
 from ...validate.findings import Severity
@@ -458,21 +459,7 @@ def _metrics(spec: ModelSpec, w: WorkloadFacts) -> Iterator[DriftFinding]:
         )
 
 
-_FRAMEWORKS = {
-    "vllm": "vllm",
-    "sglang": "sglang",
-    "tgi": "tgi",
-    "text-generation-inference": "tgi",
-    "llama.cpp": "llama.cpp",
-    "llamacpp": "llama.cpp",
-    "llama-cpp": "llama.cpp",
-    "triton": "triton",
-    "tensorrt-llm": "tensorrt-llm",
-    "trtllm": "tensorrt-llm",
-    "ollama": "ollama",
-    "transformers": "transformers",
-    "huggingface": "transformers",
-}
+_FRAMEWORKS = ENGINE_ALIASES  # declared framework → the engine the pods must run
 
 
 @cluster_rule(
