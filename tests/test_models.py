@@ -168,3 +168,12 @@ def test_public_v01_fields_still_accepted() -> None:
     assert defs["ModelIdentity"]["required"] == ["id", "family", "task", "framework"]
     assert defs["Accelerator"]["required"] == ["vendor", "type", "count"]
     assert defs["Dependency"]["required"] == ["id", "role"]
+
+
+def test_every_model_is_a_public_name_of_the_package() -> None:
+    import modelspec
+    from modelspec.spec import models
+
+    exported = set(models.__all__) - {"API_VERSION", "KIND"}
+    assert exported <= set(modelspec.__all__)
+    assert all(getattr(modelspec, name) is getattr(models, name) for name in exported)

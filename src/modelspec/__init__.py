@@ -71,7 +71,6 @@ if TYPE_CHECKING:
     )
     from .validate import DocumentReport, Finding, Report, Severity, validate
 
-from .spec._names import MODEL_NAMES as _MODELS  # noqa: E402
 
 __all__ = [
     "Accelerator",
@@ -133,15 +132,14 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "loads": ("spec.api", "loads"),
     "resolve": ("resolve", None),
     "scan": ("scan", None),
-    **{name: ("spec.models", name) for name in _MODELS},
-}
+}  # every other public name (the typed models, see spec/_names.py) comes from spec.models
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
+    if name in _LAZY or name in __all__:
         import importlib
 
-        module, attr = _LAZY[name]
+        module, attr = _LAZY.get(name, ("spec.models", name))
         mod = importlib.import_module(f".{module}", __name__)
         value = mod if attr is None else getattr(mod, attr)
         globals()[name] = value

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..spec.accelerators import KNOWN_TYPES
 from .facts import Fact, WorkloadFacts
-from .inventory import AcceleratorUse, Autoscaling, Engine, Observed, Probe, WorkloadRow, image_version
+from .inventory import AcceleratorUse, Autoscaling, Engine, Observed, Probe, WorkloadRow, engine_version, image_version
 from .precision import precision_of
 
 
@@ -26,7 +26,8 @@ def _engine(w: WorkloadFacts, gpus: bool) -> Engine:
         evidence.append(f"platform: {w.platform}")
     image = str(w.container.get("image") or "")
     if d.get("engine"):
-        return Engine(str(d["engine"]), image_version(image) if image else None, tuple(evidence))
+        version, why = engine_version(image, str(d["engine"]), w.launch.form or "")
+        return Engine(str(d["engine"]), version, tuple([*evidence, *([f"version: {why}"] if why else [])]))
     reason = "requests GPUs but runs no known model server" if gpus else "no known model server"
     return Engine("unknown", image_version(image) if image else None, (reason, *evidence))
 
@@ -101,6 +102,8 @@ def row_from_facts(w: WorkloadFacts, workload: Any) -> WorkloadRow:
         served = launch.get("served-model-name")
         names = _explicit(served)
         row.model = (names[0] if isinstance(names, list) and names else names) or launch.get("model").value
+        if row.model is None:
+            row.unknown["model"] = launch.get("model").reason or "no model argument found"
         for attr, flag in (("tensor", "tensor-parallel-size"), ("pipeline", "pipeline-parallel-size"),
                            ("data", "data-parallel-size"), ("max_model_len", "max-model-len"),
                            ("max_num_seqs", "max-num-seqs")):

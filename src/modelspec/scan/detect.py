@@ -30,6 +30,7 @@ _IMAGES: tuple[tuple[str, str], ...] = (
     ("tritonserver", "triton"),
     ("triton", "triton"),
     ("ollama", "ollama"),
+    ("nvcr.io/nim/", "nim"),
     ("huggingfaceserver", "vllm"),
     ("kaito", "vllm"),
 )

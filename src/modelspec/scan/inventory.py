@@ -492,6 +492,28 @@ def image_version(image: str) -> str | None:
     return last.split(":", 1)[1] if ":" in last else None
 
 
+# wrappers that run an engine in their own image: the tag is their release, not the engine's
+_WRAPPERS = (("dynamo.", "Dynamo"), ("kserve ", "KServe"), ("kaito ", "KAITO"))
+
+
+def engine_version(image: str, engine: str, form: str = "") -> tuple[str | None, str | None]:
+    """(the engine's version from the image tag, why it is not there). A tag naming the engine's
+    release inside a longer one (``rocm6.3.1_vllm_0.8.5_20250521`` -> ``0.8.5``) wins; a wrapper's
+    image (Dynamo, KServe, KAITO) carries the wrapper's release, which is no version of the engine."""
+    import re
+
+    tag = image_version(image)
+    if not tag:
+        return None, None
+    inner = re.search(rf"(?:^|[_-]){re.escape(engine)}[_-]?v?(\d+\.\d+(?:\.\d+)?(?:\.post\d+)?)", tag, re.I)
+    if inner:
+        return inner.group(1), None
+    wrapper = next((name for prefix, name in _WRAPPERS if form.startswith(prefix)), None)
+    if wrapper:
+        return None, f"image tag {tag} is {wrapper}'s release, not {engine}'s"
+    return tag, None
+
+
 # -- the whole inventory -------------------------------------------------------------------------
 
 NO_SPEC = "no spec"

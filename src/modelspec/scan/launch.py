@@ -119,6 +119,7 @@ class _Found:
     words: list[str]  # flags and positionals after the program (expanded, unredacted)
     program: list[str]  # the words that name the program (for argv)
     model: str | None = None  # a positional model argument
+    defaults: dict[str, Any] = field(default_factory=dict)  # what the image itself implies (NIM's model)
 
 
 # -- public entry points ----------------------------------------------------------------------------
@@ -320,6 +321,7 @@ _IMAGES = (
     ("huggingfaceserver", "vllm", "kserve huggingfaceserver"),
     ("llama.cpp", "llama.cpp", "image entrypoint"),
     ("ollama/ollama", "ollama", "image entrypoint"),
+    ("nvcr.io/nim/", "nim", "nim image entrypoint"),
 )
 
 
@@ -330,6 +332,8 @@ def _from_image(args: list[str], image: str) -> _Found | None:
         if needle in repo:
             if engine == "ollama":
                 return _Found(engine, form, args[1:] if args[:1] == ["serve"] else args, [])
+            if engine == "nim":
+                return _Found(engine, form, args, [], defaults=_nim_defaults(repo))
             if engine == "vllm" and form == "image entrypoint":
                 if args[:1] == ["serve"]:
                     args = args[1:]
@@ -342,6 +346,13 @@ def _from_image(args: list[str], image: str) -> _Found | None:
 # -- flags → facts ---------------------------------------------------------------------------------
 
 
+def _nim_defaults(repo: str) -> dict[str, Any]:
+    """A model-specific NIM image ``nvcr.io/nim/<publisher>/<model>`` serves ``<publisher>/<model>``
+    (the name its /v1/models lists) unless NIM_MODEL_NAME / NIM_SERVED_MODEL_NAME say otherwise."""
+    parts = repo.lower().split("nvcr.io/nim/", 1)[-1].split("/")
+    return {"model": "/".join(parts)} if len(parts) == 2 and all(parts) else {}
+
+
 def _facts(found: _Found, env: dict[str, str], indirect: set[str]) -> Launch:
     vocab = ENGINES.get(found.engine, VLLM)
     flags, config = _read_flags(found, vocab)
@@ -351,7 +362,7 @@ def _facts(found: _Found, env: dict[str, str], indirect: set[str]) -> Launch:
     if found.form == "kserve huggingfaceserver" and str(flags.get("backend", "")).lower() in ("huggingface", "hf"):
         launch.engine = "transformers"
     source = launch.source
-    defaults = _form_defaults(found.form)
+    defaults = {**_form_defaults(found.form), **found.defaults}
     for name, flag in vocab.flags.items():
         launch.facts[name] = _fact(
             name, flag.kind, flags, env, vocab, indirect, config, defaults.get(name, flag.default), source
@@ -361,8 +372,15 @@ def _facts(found: _Found, env: dict[str, str], indirect: set[str]) -> Launch:
 
 
 def _form_defaults(form: str) -> dict[str, Any]:
-    """Defaults a wrapper changes: KAITO serves on 5000, KServe's huggingfaceserver on 8080."""
+    """Defaults a wrapper changes: KAITO serves on 5000, KServe's huggingfaceserver on 8080; a Dynamo
+    worker (``python -m dynamo.<engine>``) takes the engine's arguments but serves no HTTP of its own
+    (Dynamo's frontend does), so the engine's default port is no fact about it."""
+    if form.startswith("dynamo."):
+        return {"port": NO_HTTP}
     return {"kaito inference_api.py": {"port": 5000}, "kserve huggingfaceserver": {"port": 8080}}.get(form, {})
+
+
+NO_HTTP = "no HTTP server of its own: a Dynamo worker is reached through Dynamo's frontend"
 
 
 def _read_flags(found: _Found, vocab: EngineVocab) -> tuple[dict[str, Any], str | None]:
@@ -454,6 +472,8 @@ def _fact(
             return Fact([_redact_value("model", flags["model"], vocab)], Source.DEFAULT)
         if default is None:
             return Fact.unknown(Source.DEFAULT, _why_no_default(name, vocab.engine))
+        if default is NO_HTTP:
+            return Fact.unknown(Source.DEFAULT, NO_HTTP)
         return Fact(default, Source.DEFAULT)
     return _typed(name, kind, raw, source, origin, vocab)
 

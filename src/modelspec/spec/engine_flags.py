@@ -274,7 +274,34 @@ KSERVE_HF: dict[str, str] = {
     "max-length": "max-model-len",
 }
 
-ENGINES: dict[str, EngineVocab] = {v.engine: v for v in (VLLM, SGLANG, TGI, LLAMACPP, TRTLLM, TRITON, OLLAMA)}
+# NVIDIA NIM for LLMs (docs.nvidia.com/nim/large-language-models, "Environment Variables" and
+# "Advanced Configuration"): the image's entrypoint (nim-serve) takes vLLM's CLI flags; NIM_* env
+# vars map onto them; TP/PP otherwise come from the auto-selected model profile (not observable).
+NIM = _vocab(
+    "nim",
+    [
+        ("model", "str", None, ("model",)),
+        ("served-model-name", "list", None, ("served-model-name",)),
+        ("tensor-parallel-size", "int", None, ("tensor-parallel-size", "-tp")),
+        ("pipeline-parallel-size", "int", None, ("pipeline-parallel-size", "-pp")),
+        ("max-model-len", "int", None, ("max-model-len",)),
+        ("max-num-seqs", "int", None, ("max-num-seqs",)),
+        ("port", "int", 8000, ("port",)),
+    ],
+    env={
+        "NIM_MODEL_NAME": "model",
+        "NIM_MODEL_PATH": "model",
+        "NIM_SERVED_MODEL_NAME": "served-model-name",
+        "NIM_TENSOR_PARALLEL_SIZE": "tensor-parallel-size",
+        "NIM_PIPELINE_PARALLEL_SIZE": "pipeline-parallel-size",
+        "NIM_MAX_MODEL_LEN": "max-model-len",
+        "NIM_SERVER_PORT": "port",
+    },
+)
+
+ENGINES: dict[str, EngineVocab] = {
+    v.engine: v for v in (VLLM, SGLANG, TGI, LLAMACPP, TRTLLM, TRITON, OLLAMA, NIM)
+}
 
 
 #: Engine names as specs, labels and images spell them → the canonical engine name. One table for
@@ -291,9 +318,10 @@ ENGINE_ALIASES: dict[str, str] = {
     "tensorrt-llm": "tensorrt-llm",
     "trtllm": "tensorrt-llm",
     "ollama": "ollama",
+    "nim": "nim",
     "transformers": "transformers",
     "huggingface": "transformers",
 }
 
 #: The engines that are model servers of their own (``transformers`` is a library a server wraps).
-SERVER_ENGINES = frozenset({"vllm", "sglang", "tgi", "llama.cpp", "triton", "tensorrt-llm", "ollama"})
+SERVER_ENGINES = frozenset({"vllm", "sglang", "tgi", "llama.cpp", "triton", "tensorrt-llm", "ollama", "nim"})

@@ -82,6 +82,7 @@ FRAMEWORKS = frozenset(
         "sglang",
         "llama.cpp",
         "ollama",
+        "nim",
         "onnxruntime",
         "pytorch",
         "transformers",

@@ -15,6 +15,7 @@ from ...spec.vocab import canonical_precision
 from ...validate.findings import Severity
 from ..facts import WorkloadFacts
 from ..findings import DriftFinding
+from ..launch import NO_HTTP
 from ..precision import precision_of
 from .base import cluster_rule, compare, drifted, match, missing, unknown, verdict
 
@@ -244,6 +245,8 @@ def _container_port(spec: ModelSpec, w: WorkloadFacts) -> Iterator[DriftFinding]
     pointer = "/spec/operations/serving/port"
     if port in w.ports.value:
         yield match(pointer, port, w.ports.value, "k8s", f"containerPorts {w.ports.value} include {port}")
+    elif w.launch.is_server and w.launch.get("port").reason == NO_HTTP:
+        return  # a worker behind a frontend (Dynamo): the declared port is the frontend's, not its
     elif not (w.launch.is_server and w.launch.get("port").known):
         yield drifted(
             pointer,
