@@ -74,68 +74,75 @@ def _serve_in_child(data: dict[str, list[dict[str, Any]]], conn: Any) -> None:
         conn.send(sum(state.requests.values()))
 
 
-def scan_once(data: dict[str, list[dict[str, Any]]], page: int) -> tuple[float, int, int, int]:
-    import multiprocessing
+class _Served:
+    """The fake API server serving ``data`` in a forked child, and a reader pointed at it.
 
+    ``requests`` holds how many API requests the child answered, once the block has ended.
+    """
+
+    def __init__(self, data: dict[str, list[dict[str, Any]]], page: int) -> None:
+        self.data, self.page, self.requests = data, page, 0
+
+    def __enter__(self) -> Any:
+        import multiprocessing
+
+        from modelspec.scan.kube import KubeReader, api_client
+
+        self.parent, child = multiprocessing.Pipe()
+        ctx = multiprocessing.get_context("fork")
+        self.proc = ctx.Process(target=_serve_in_child, args=(self.data, child), daemon=True)
+        self.proc.start()
+        port = self.parent.recv()
+        self.tmp = tempfile.TemporaryDirectory()
+        kc = write_kubeconfig(Path(self.tmp.name) / "kubeconfig", port)
+        return KubeReader(api_client(str(kc)), page_size=self.page, timeout=30)
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.tmp.cleanup()
+            if exc[0] is None:
+                self.parent.send("done")
+                self.requests = self.parent.recv()
+        finally:
+            self.proc.join(timeout=10)
+
+
+def scan_once(data: dict[str, list[dict[str, Any]]], page: int) -> tuple[float, int, int, int]:
     from modelspec.scan.cluster import cluster
-    from modelspec.scan.kube import KubeReader, api_client
     from modelspec.spec.api import load
 
     spec = load(ROOT / "examples" / "08-full-production.modelspec.yaml")
-    parent, child = multiprocessing.Pipe()
-    proc = multiprocessing.get_context("fork").Process(target=_serve_in_child, args=(data, child), daemon=True)
-    proc.start()
-    try:
-        port = parent.recv()
-        with tempfile.TemporaryDirectory() as tmp:
-            kc = write_kubeconfig(Path(tmp) / "kubeconfig", port)
-            reader = KubeReader(api_client(str(kc)), page_size=page, timeout=30)
-            list_all, listed = reader.list_all, [0.0]
+    served = _Served(data, page)
+    with served as reader:
+        list_all, listed = reader.list_all, [0.0]
 
-            def timed_list() -> Any:
-                t0 = time.perf_counter()
-                out = list_all()
-                listed[0] = time.perf_counter() - t0
-                return out
+        def timed_list() -> Any:
+            t0 = time.perf_counter()
+            out = list_all()
+            listed[0] = time.perf_counter() - t0
+            return out
 
-            reader.list_all = timed_list  # type: ignore[method-assign]
-            t, cpu = time.perf_counter(), time.process_time()
-            report, _ = cluster([(spec, None)], reader)
-            wall = time.perf_counter() - t
-            print(
-                f"  ({len(data['pods'])} pods: listing {listed[0]:.2f} s, the rest {wall - listed[0]:.2f} s, "
-                f"CPU {time.process_time() - cpu:.2f} s)"
-            )
-        parent.send("done")
-        requests = parent.recv()
-    finally:
-        proc.join(timeout=10)
-    return wall, requests, report.target["workloads"], len(report.findings)
+        reader.list_all = timed_list
+        t, cpu = time.perf_counter(), time.process_time()
+        report, _ = cluster([(spec, None)], reader)
+        wall = time.perf_counter() - t
+        print(
+            f"  ({len(data['pods'])} pods: listing {listed[0]:.2f} s, the rest {wall - listed[0]:.2f} s, "
+            f"CPU {time.process_time() - cpu:.2f} s)"
+        )
+    return wall, served.requests, report.target["workloads"], len(report.findings)
 
 
 def inventory_once(data: dict[str, list[dict[str, Any]]], page: int) -> tuple[float, int, int, int]:
     """The same cluster scanned without a spec (the inventory): (wall s, requests, workloads, GPU nodes)."""
-    import multiprocessing
-
     from modelspec.scan.inventory import inventory
-    from modelspec.scan.kube import KubeReader, api_client
 
-    parent, child = multiprocessing.Pipe()
-    proc = multiprocessing.get_context("fork").Process(target=_serve_in_child, args=(data, child), daemon=True)
-    proc.start()
-    try:
-        port = parent.recv()
-        with tempfile.TemporaryDirectory() as tmp:
-            kc = write_kubeconfig(Path(tmp) / "kubeconfig", port)
-            reader = KubeReader(api_client(str(kc)), page_size=page, timeout=30)
-            t = time.perf_counter()
-            inv = inventory(reader)
-            wall = time.perf_counter() - t
-        parent.send("done")
-        requests = parent.recv()
-    finally:
-        proc.join(timeout=10)
-    return wall, requests, len(inv.workloads), len(inv.cluster.nodes)
+    served = _Served(data, page)
+    with served as reader:
+        t = time.perf_counter()
+        inv = inventory(reader)
+        wall = time.perf_counter() - t
+    return wall, served.requests, len(inv.workloads), len(inv.cluster.nodes)
 
 
 def main() -> int:
